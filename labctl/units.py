@@ -1,0 +1,54 @@
+"""Quantities with units: one pint registry for the whole package.
+
+Everything inside labctl is a float in SI units. Units exist at the edges: bench files, recipes,
+``--set NAME=VALUE`` and the GUI, where people write ``"400 nm"`` or ``"4 mm**2"``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pint
+
+from labctl.errors import ParameterError
+
+ureg = pint.UnitRegistry()
+Q_ = ureg.Quantity
+
+
+def to_si(value: object, unit: str, *, name: str) -> float:
+    """Return ``value`` as a float in ``unit`` (an SI unit such as ``"V"`` or ``"A/m**2"``).
+
+    ``value`` may be a number (taken to be in ``unit`` already), a string such as ``"5 mA"``,
+    or a pint quantity. A wrong dimension or an unparseable string raises
+    :class:`ParameterError` naming ``name``.
+    """
+    if isinstance(value, bool):
+        raise ParameterError(f"{name}: expected a quantity in {unit}, got a boolean {value!r}")
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        quantity = Q_(value) if isinstance(value, str) else value
+    except (pint.errors.PintError, ValueError, TypeError, AttributeError) as exc:
+        raise ParameterError(f"{name}: cannot read {value!r} as a quantity in {unit} ({exc})") from exc
+    if not isinstance(quantity, pint.Quantity):
+        # A bare number inside a string, such as "30" for a relative permittivity.
+        return float(quantity)
+    try:
+        magnitude = quantity.to(unit).magnitude
+    except pint.errors.DimensionalityError as exc:
+        raise ParameterError(
+            f"{name}: {value!r} has units of {quantity.units:~}, which cannot be converted to {unit}"
+        ) from exc
+    result = float(magnitude)
+    if math.isnan(result):
+        raise ParameterError(f"{name}: {value!r} is not a number")
+    return result
+
+
+def format_si(value: float, unit: str, digits: int = 4) -> str:
+    """Format a float in SI ``unit`` with a readable prefix, for messages and tables."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g} {unit}"
+    quantity = Q_(value, unit).to_compact()
+    return f"{quantity.magnitude:.{digits}g} {quantity.units:~P}"
