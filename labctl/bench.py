@@ -81,7 +81,8 @@ class BenchConfig:
             elif self.roles[role_name].driver.role != kind_name:
                 problems.append(
                     f"role {role_name!r} must be a {kind_name}, but its driver "
-                    f"{self.roles[role_name].driver.name!r} is a {self.roles[role_name].driver.role}"
+                    f"{self.roles[role_name].driver.name!r} is a "
+                    f"{self.roles[role_name].driver.role}"
                 )
         if problems:
             where = f" in {self.source}" if self.source else ""
@@ -110,7 +111,9 @@ def load_bench_config(source: str | Path | Mapping[str, Any]) -> BenchConfig:
         raise BenchError(f"{where}: expected a mapping with 'roles:' at the top level")
     unknown = sorted(set(data) - TOP_KEYS - {"devices", "resources", "spec"})
     if unknown:
-        raise BenchError(f"{where}: unknown top-level key(s) {unknown}; allowed: {sorted(TOP_KEYS)}")
+        raise BenchError(
+            f"{where}: unknown top-level key(s) {unknown}; allowed: {sorted(TOP_KEYS)}"
+        )
     roles_data = data.get("roles") or {}
     if not isinstance(roles_data, Mapping):
         raise BenchError(f"{where}: 'roles' must map role names to driver entries")

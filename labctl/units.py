@@ -30,7 +30,9 @@ def to_si(value: object, unit: str, *, name: str) -> float:
     try:
         quantity = Q_(value) if isinstance(value, str) else value
     except (pint.errors.PintError, ValueError, TypeError, AttributeError) as exc:
-        raise ParameterError(f"{name}: cannot read {value!r} as a quantity in {unit} ({exc})") from exc
+        raise ParameterError(
+            f"{name}: cannot read {value!r} as a quantity in {unit} ({exc})"
+        ) from exc
     if not isinstance(quantity, pint.Quantity):
         # A bare number inside a string, such as "30" for a relative permittivity.
         return float(quantity)
@@ -38,7 +40,8 @@ def to_si(value: object, unit: str, *, name: str) -> float:
         magnitude = quantity.to(unit).magnitude
     except pint.errors.DimensionalityError as exc:
         raise ParameterError(
-            f"{name}: {value!r} has units of {quantity.units:~}, which cannot be converted to {unit}"
+            f"{name}: {value!r} has units of {quantity.units:~}, "
+            f"which cannot be converted to {unit}"
         ) from exc
     result = float(magnitude)
     if math.isnan(result):

@@ -10,11 +10,13 @@ from labctl.units import format_si
 
 
 def check_range(name: str, value: float, low: float, high: float, unit: str = "") -> float:
-    """Return ``value`` as a float if ``low <= value <= high``, else raise :class:`ParameterError`."""
+    """Return ``value`` as a float if ``low <= value <= high``; else raise ParameterError."""
     try:
         number = float(value)
     except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name}: expected a number in {unit or 'SI units'}, got {value!r}") from exc
+        raise ParameterError(
+            f"{name}: expected a number in {unit or 'SI units'}, got {value!r}"
+        ) from exc
     if math.isnan(number) or not low <= number <= high:
         raise ParameterError(
             f"{name} = {_fmt(number, unit)} is outside the allowed range "
@@ -29,7 +31,9 @@ def check_positive(name: str, value: float, unit: str = "", *, allow_zero: bool 
     try:
         number = float(value)
     except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name}: expected a number in {unit or 'SI units'}, got {value!r}") from exc
+        raise ParameterError(
+            f"{name}: expected a number in {unit or 'SI units'}, got {value!r}"
+        ) from exc
     if math.isnan(number) or not low_ok(number) or math.isinf(number):
         bound = ">= 0" if allow_zero else "> 0"
         raise ParameterError(f"{name} = {_fmt(number, unit)} must be finite and {bound}")

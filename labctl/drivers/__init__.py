@@ -36,7 +36,9 @@ def _load(path: str) -> type:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise BenchError(f"cannot import {module_name} ({exc}); is the dependency installed?") from exc
+        raise BenchError(
+            f"cannot import {module_name} ({exc}); is the dependency installed?"
+        ) from exc
     return getattr(module, attribute)
 
 

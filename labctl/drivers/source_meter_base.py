@@ -102,7 +102,9 @@ class SourceMeterBase(RoleBase):
         with self.lock:
             # A READ with the output off would switch it on by itself on most SMUs: refuse instead.
             if not self._read_output():
-                raise InstrumentError(f"{self.name}: measure() needs the output on; call output_on()")
+                raise InstrumentError(
+                    f"{self.name}: measure() needs the output on; call output_on()"
+                )
             return self._read()
 
     def ramp_to(self, level: float, rate: float) -> None:

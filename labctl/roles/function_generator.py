@@ -68,7 +68,7 @@ class FunctionGenerator(Protocol):
     def burst(
         self, cycles: int, trigger: TriggerSource = "bus", period: float | None = None
     ) -> None:
-        """Emit ``cycles`` periods per trigger (``trigger='immediate'`` repeats every ``period``)."""
+        """Emit ``cycles`` periods per trigger; ``'immediate'`` repeats every ``period``."""
         ...
 
     def burst_off(self) -> None: ...

@@ -23,8 +23,8 @@ from pyvisa.errors import VisaIOError
 
 from labctl.clock import WALL_CLOCK
 from labctl.errors import SafeStopError
-from labctl.roles.function_generator import FunctionGenerator
 from labctl.roles.conformance import implements
+from labctl.roles.function_generator import FunctionGenerator
 from labctl.roles.source_meter import SourceMeter
 from labctl.safety.signals import signals_deferred
 

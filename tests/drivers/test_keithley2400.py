@@ -225,7 +225,8 @@ def test_long_sweeps_append_in_chunks_of_100():
 
 
 def test_sweep_needs_the_output_on():
-    with expected_protocol(Keithley2400, [INIT, (":SOURCE:FUNCTION?", "VOLT"), ("OUTPUT?", "0")]) as inst:
+    pairs = [INIT, (":SOURCE:FUNCTION?", "VOLT"), ("OUTPUT?", "0")]
+    with expected_protocol(Keithley2400, pairs) as inst:
         with pytest.raises(InstrumentError, match="output on"):
             role(inst).sweep([0, 1])
 
@@ -251,7 +252,7 @@ def test_2410_reaches_1100_volts():
     ) as inst:
         smu = role(inst, cls=Keithley2410SourceMeter)
         smu.source_voltage(1000, compliance_current=1e-5)
-        with pytest.raises(ParameterError, match="1.1 kV"):
+        with pytest.raises(ParameterError, match=r"1\.1 kV"):
             smu.source_voltage(1200, compliance_current=1e-5)
 
 
