@@ -24,10 +24,14 @@ class EchoResponder:
     equated, so tests spell queries as the driver does.
     """
 
-    def __init__(self, answers: Mapping[str, Answer] | None = None) -> None:
+    def __init__(
+        self,
+        answers: Mapping[str, Answer] | None = None,
+        state: Mapping[str, str] | None = None,
+    ) -> None:
         self.answers = {_key(k): v for k, v in (answers or {}).items()}
         self.answers.setdefault(_key("SYST:ERR?"), '0,"No error"')
-        self.state: dict[str, str] = {}
+        self.state: dict[str, str] = {_key(k): v for k, v in (state or {}).items()}
 
     def __call__(self, message: str) -> str | None:
         replies = []
