@@ -260,6 +260,9 @@ def connect_bench(
     if needs:
         config.check_needs(needs)
     library = config.visa_library if visa_library is None else visa_library
+    if library == "@labsim" and config.source is not None:
+        # The simulated bench reads its instruments and device under test from the same file.
+        library = f"{config.source}@labsim"
     needs_visa = any(r.driver.visa for r in config.roles.values())
     rm = _resource_manager(library, config) if needs_visa else None
     clock: Clock = getattr(getattr(rm, "visalib", None), "clock", None) or WALL_CLOCK
