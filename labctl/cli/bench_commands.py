@@ -36,7 +36,8 @@ def check_bench(args: argparse.Namespace) -> int:
     print(f"{config.name}: {len(config.roles)} role(s), VISA library {config.visa_library!r}")
     for role in config.roles.values():
         channel = f" channel {role.channel}" if role.channel else ""
-        print(f"  {role.name:<12} {role.driver.role:<17} {role.driver.name} at {role.address}{channel}")
+        driver = role.driver
+        print(f"  {role.name:<12} {driver.role:<17} {driver.name} at {role.address}{channel}")
     limits = config.limits.describe()
     print("  limits: " + (", ".join(f"{k} = {v}" for k, v in limits.items()) or "none set"))
     return 0
