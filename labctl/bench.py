@@ -288,6 +288,8 @@ def _resource_manager(library: str, config: BenchConfig) -> Any:
         raise BenchError(
             f"cannot load the VISA library {library!r} for bench {config.name!r}: {exc}"
         ) from exc
+    except pyvisa.errors.VisaIOError as exc:
+        raise BenchError(f"the VISA library {library!r} refused to start: {exc}") from exc
 
 
 def _connect_role(cfg: RoleConfig, rm: Any, clock: Clock,

@@ -58,14 +58,16 @@ class LabSimVisaLibrary(SimVisaLibrary):
 
     def open(self, session: Any, resource_name: str, *args: Any, **kwargs: Any) -> Any:
         new_session, status = super().open(session, resource_name, *args, **kwargs)
-        if status == constants.StatusCode.success:
-            self.sessions[new_session].device.model.on_new_session()
+        if status != constants.StatusCode.success:
+            # pyvisa-sim returns the status without raising; a real VISA library raises.
+            raise VisaIOError(status)
+        self.sessions[new_session].device.model.on_new_session()
         return new_session, status
 
     def write(self, session: Any, data: bytes) -> tuple[int, constants.StatusCode]:
         device = self._device(session)
         if device is None:
-            return 0, constants.StatusCode.error_invalid_object
+            raise VisaIOError(constants.StatusCode.error_invalid_object)
         try:
             device.write(data)
         except LinkLostError:
@@ -75,7 +77,7 @@ class LabSimVisaLibrary(SimVisaLibrary):
     def read(self, session: Any, count: int) -> tuple[bytes, constants.StatusCode]:
         device = self._device(session)
         if device is None:
-            return b"", constants.StatusCode.error_invalid_object
+            raise VisaIOError(constants.StatusCode.error_invalid_object)
         if device.model.faults.disconnected:
             raise VisaIOError(constants.StatusCode.error_connection_lost)
         attrs = self.sessions[session].attrs
