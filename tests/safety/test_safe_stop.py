@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import threading
@@ -29,9 +30,9 @@ def assert_ramped_down_then_off(bench, rate=LIMITS.max_ramp_rate, from_volts=Non
     levels = levels_after_last_output_on(writes)
     down = levels[levels.index(max(levels)):]
     assert down[-1] == 0.0
-    assert all(b < a for a, b in zip(down, down[1:], strict=False)), down
+    assert all(b < a for a, b in itertools.pairwise(down)), down
     # Every step of the ramp-down stays within rate × the ramp's step time.
-    steps = [a - b for a, b in zip(down, down[1:], strict=False)]
+    steps = [a - b for a, b in itertools.pairwise(down)]
     assert max(steps) <= rate * 0.05 + 1e-9
     if from_volts is not None:
         assert down[0] == pytest.approx(from_volts)
@@ -71,7 +72,7 @@ def test_a_large_step_under_bias_becomes_a_ramp(bench):
     ramp = levels_after_last_output_on(bench.writes)
     assert ramp[-1] == 4.0
     assert len(ramp) >= 4.0 / 0.25  # 5 V/s × 0.05 s per step
-    assert all(b > a for a, b in zip(ramp, ramp[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(ramp))
 
 
 @pytest.mark.parametrize("error", [RuntimeError("procedure bug"), KeyboardInterrupt()])
