@@ -25,6 +25,8 @@ from labctl.sim.clock import SimClock
 from labctl.sim.device import SimDevice
 from labctl.sim.dut.base import DeviceUnderTest, Drive
 from labctl.sim.instrument import SimInstrument
+from labctl.sim.waveform import PeriodicDrive
+from labctl.units import to_si
 
 #: DUT models by the name used in ``sim.dut.model``: (module, device class, parameter class).
 DUT_MODELS: dict[str, tuple[str, str, str]] = {
@@ -76,6 +78,18 @@ class SimBench:
         self.rng = np.random.default_rng(int(sim.get("seed", 0)))
         self.noise = float(sim.get("noise", 1.0))
         self.illuminated = bool(sim.get("illuminated", True))
+        optics = dict(sim.get("optics") or {})
+        #: photodiode on an SMU channel: A per W of the device's optical power
+        self.photodiode_responsivity = to_si(optics.get("photodiode_responsivity", 0.3), "A/W",
+                                             name="sim.optics.photodiode_responsivity")
+        self.photodiode_dark = to_si(optics.get("photodiode_dark_current", 1e-11), "A",
+                                     name="sim.optics.photodiode_dark_current")
+        #: fast photodetector on the oscilloscope: V per W (responsivity × transimpedance)
+        self.detector_gain = to_si(optics.get("detector_gain", 1e4), "V/W",
+                                   name="sim.optics.detector_gain")
+        #: current-sense resistor between the device and ground, seen by the oscilloscope
+        self.shunt = to_si(optics.get("shunt_resistance", 50.0), "ohm",
+                           name="sim.optics.shunt_resistance")
         self.dut = build_dut(sim.get("dut") or {})
         self.instruments: dict[str, SimInstrument] = {}
         self.devices = Devices()
@@ -95,11 +109,48 @@ class SimBench:
                 voltage = level
                 break
         if voltage == 0.0:
-            for instrument in self.instruments.values():
-                waveform = getattr(instrument, "dut_waveform", lambda: None)()
-                if waveform is not None:
-                    break
+            waveform = self.generator_drive()
         return Drive(voltage=voltage, waveform=waveform, illuminated=self.illuminated)
+
+    def generator_drive(self) -> PeriodicDrive | None:
+        """The function generator's output on the device, if one is on."""
+        for instrument in self.instruments.values():
+            waveform = getattr(instrument, "dut_waveform", lambda: None)()
+            if waveform is not None:
+                return waveform
+        return None
+
+    def photodiode_current(self) -> float:
+        """A from the photodiode (reverse-biased, so negative) for the present emission."""
+        power = self.dut.optical_power(self.drive())
+        return -(self.photodiode_responsivity * power + self.photodiode_dark)
+
+    def scope_signals(self, time: np.ndarray) -> dict[str, np.ndarray]:
+        """Noise-free signals an oscilloscope can see on the uniform grid ``time`` (s).
+
+        ``time`` is relative to a rising edge of the generator's output (the trigger).
+        ``"drive"`` is the generator's voltage, ``"el"`` the fast photodetector's voltage,
+        ``"current"`` the voltage across the current-sense resistor. Without a generator
+        running, the device sees the SMU's DC level, if any.
+        """
+        time = np.asarray(time, dtype=float)
+        drive = self.generator_drive()
+        if drive is None:
+            volts = np.full_like(time, self.drive().voltage)
+            warm = 0
+        else:
+            # Prepend up to one period so the device's response has settled at the window start.
+            dt = float(time[1] - time[0]) if len(time) > 1 else drive.period
+            warm = int(min(drive.period / dt, 100_000)) if dt > 0 else 0
+            grid = np.concatenate([time[0] - dt * np.arange(warm, 0, -1), time])
+            volts = drive.sample(grid)
+        grid = time if drive is None else grid
+        power, current = self.dut.transient(grid, volts)
+        return {
+            "drive": volts[warm:],
+            "el": np.asarray(power)[warm:] * self.detector_gain,
+            "current": np.asarray(current)[warm:] * self.shunt,
+        }
 
     def noisy(self, value: float, relative: float, floor: float = 0.0) -> float:
         """``value`` with Gaussian noise of ``relative``·|value| plus ``floor`` (1 σ)."""
