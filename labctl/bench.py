@@ -263,14 +263,17 @@ def connect_bench(
     if library == "@labsim" and config.source is not None:
         # The simulated bench reads its instruments and device under test from the same file.
         library = f"{config.source}@labsim"
-    needs_visa = any(r.driver.visa for r in config.roles.values())
+    simulated = library.endswith("@labsim")
+    needs_visa = simulated or any(r.driver.visa for r in config.roles.values())
     rm = _resource_manager(library, config) if needs_visa else None
     clock: Clock = getattr(getattr(rm, "visalib", None), "clock", None) or WALL_CLOCK
     instruments: dict[str, tuple[Any, threading.RLock]] = {}
     roles: dict[str, Any] = {}
     try:
         for role_cfg in config.roles.values():
-            roles[role_cfg.name] = _connect_role(role_cfg, rm, clock, instruments, config)
+            roles[role_cfg.name] = _connect_role(
+                role_cfg, rm, clock, instruments, config, simulated=simulated
+            )
     except BaseException:
         for role in roles.values():
             try:
@@ -294,15 +297,22 @@ def _resource_manager(library: str, config: BenchConfig) -> Any:
 
 def _connect_role(cfg: RoleConfig, rm: Any, clock: Clock,
                   instruments: dict[str, tuple[Any, threading.RLock]],
-                  config: BenchConfig) -> Any:
+                  config: BenchConfig, *, simulated: bool = False) -> Any:
     spec = cfg.driver
-    instrument_class = spec.load_instrument_class()
     role_class = spec.load_role_class()
+    if spec.visa:
+        instrument_class = spec.load_instrument_class()
+    elif simulated:
+        instrument_class = spec.load_simulated()
+    else:
+        instrument_class = spec.load_instrument_class()
 
     def open_instrument() -> Any:
         try:
             if spec.visa:
                 return instrument_class(cfg.address, visa_library=rm.visalib, **cfg.options)
+            if simulated:
+                return instrument_class(cfg.address, rm, **cfg.options)
             return instrument_class(cfg.address, **cfg.options)
         except pyvisa.errors.VisaIOError as exc:
             raise BenchError(
@@ -325,7 +335,8 @@ def _connect_role(cfg: RoleConfig, rm: Any, clock: Clock,
         name=cfg.name,
         lock=lock,
         clock=clock,
-        reconnect=(lambda: open_instrument().adapter) if spec.visa else None,
+        # VISA roles swap in a fresh adapter; other roles (seabreeze) take a fresh device.
+        reconnect=(lambda: open_instrument().adapter) if spec.visa else open_instrument,
         **kwargs,
     )
     missing = missing_members(role, ROLE_TYPES[spec.role])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import Any
 
 from labctl.errors import BenchError
 
@@ -23,6 +24,9 @@ class DriverSpec:
     description: str
     channels: tuple[str, ...] = ()  #: allowed ``channel`` values; the first is the default
     visa: bool = True  #: False for instruments outside VISA (USB spectrometers)
+    #: for non-VISA drivers: "module:function(address, resource_manager, **options)" that opens
+    #: the simulated counterpart on ``@labsim``
+    simulated: str | None = None
 
     def load_instrument_class(self) -> type:
         return _load(self.instrument)
@@ -30,8 +34,13 @@ class DriverSpec:
     def load_role_class(self) -> type:
         return _load(self.role_class)
 
+    def load_simulated(self) -> Any:
+        if self.simulated is None:
+            raise BenchError(f"driver {self.name} has no simulated counterpart")
+        return _load(self.simulated)
 
-def _load(path: str) -> type:
+
+def _load(path: str) -> Any:
     module_name, _, attribute = path.partition(":")
     try:
         module = importlib.import_module(module_name)
@@ -70,7 +79,8 @@ DRIVERS: dict[str, DriverSpec] = {
                    _D + "rigol_dho:RigolDHOOscilloscope", "Rigol DHO800/DHO900 oscilloscope"),
         DriverSpec("ocean_insight", "Spectrometer", _D + "ocean_insight:open_seabreeze",
                    _D + "ocean_insight:OceanInsightSpectrometer",
-                   "Ocean Insight spectrometer (python-seabreeze)", visa=False),
+                   "Ocean Insight spectrometer (python-seabreeze)", visa=False,
+                   simulated="labctl.sim.seabreeze_client:open_simulated_spectrometer"),
     )
 }
 
