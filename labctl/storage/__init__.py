@@ -1,0 +1,1 @@
+"""Run files (HDF5) and CSV import/export."""
