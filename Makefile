@@ -22,7 +22,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	@mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
-	$(BIN)/ruff check labctl pyvisa_labsim tests benchmarks procedures
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
