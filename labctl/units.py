@@ -30,12 +30,13 @@ def to_si(value: object, unit: str, *, name: str) -> float:
     try:
         quantity = Q_(value) if isinstance(value, str) else value
     except (pint.errors.PintError, ValueError, TypeError, AttributeError) as exc:
-        raise ParameterError(
-            f"{name}: cannot read {value!r} as a quantity in {unit} ({exc})"
-        ) from exc
+        wanted = f"a quantity in {unit}" if unit else "a number"
+        raise ParameterError(f"{name}: cannot read {value!r} as {wanted} ({exc})") from exc
     if not isinstance(quantity, pint.Quantity):
-        # A bare number inside a string, such as "30" for a relative permittivity.
         return float(quantity)
+    if quantity.unitless:
+        # A bare number, such as "30" for a relative permittivity: plain numbers are SI.
+        return float(quantity.magnitude)
     try:
         magnitude = quantity.to(unit).magnitude
     except pint.errors.DimensionalityError as exc:

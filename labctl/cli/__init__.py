@@ -8,10 +8,10 @@ import sys
 from collections.abc import Sequence
 
 from labctl import __version__
-from labctl.cli import bench_commands, demo
+from labctl.cli import bench_commands, demo, run_commands
 from labctl.errors import LabctlError
 
-COMMANDS = (bench_commands, demo)
+COMMANDS = (run_commands, bench_commands, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LabctlError as exc:
         print(f"labctl: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("labctl: interrupted; outputs were ramped down and switched off", file=sys.stderr)
         return 130
