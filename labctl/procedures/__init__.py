@@ -9,6 +9,9 @@ from labctl.errors import ParameterError
 _P = "labctl.procedures."
 _REGISTRY: dict[str, str] = {
     "sclc": _P + "sclc:SCLCSweep",
+    "jvl": _P + "jvl:JVL",
+    "solar_jv": _P + "solar_jv:SolarJV",
+    "dc_drive": _P + "dc_drive:DCDrive",
 }
 
 

@@ -106,6 +106,10 @@ class RunContext:
         return name in self.bench
 
     # -- data ----------------------------------------------------------------------------------
+    def has_stream(self, stream: str) -> bool:
+        """True when ``streams()`` declared ``stream`` for this run."""
+        return stream in self._descriptors
+
     def emit(self, stream: str, **columns: Any) -> None:
         """One row (scalars / one array per column) or many rows (arrays with a row axis)."""
         columns_spec = self._descriptors.get(stream)

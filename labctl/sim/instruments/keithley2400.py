@@ -58,6 +58,13 @@ class Keithley2400Sim(SimInstrument):
         dut, level = self.bench.dut, self._level()
         wired = self.connection == "dut"
         stuck = self.faults.stuck_compliance
+        if self.connection == "photodiode" and self.source_function == "VOLT":
+            # A photodiode at (near) zero bias: its photocurrent, whatever the small level.
+            current = self.bench.photodiode_current()
+            limit = abs(float(self.get("compliance_current")))
+            if abs(current) > limit:
+                return level, math.copysign(limit, current), True
+            return level, current, stuck
         if self.source_function == "VOLT":
             limit = abs(float(self.get("compliance_current")))
             current = dut.current(level) if wired else 0.0
