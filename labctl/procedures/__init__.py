@@ -12,6 +12,9 @@ _REGISTRY: dict[str, str] = {
     "jvl": _P + "jvl:JVL",
     "solar_jv": _P + "solar_jv:SolarJV",
     "dc_drive": _P + "dc_drive:DCDrive",
+    "ac_drive": _P + "ac_drive:ACDrive",
+    "trel": _P + "trel:TrEL",
+    "lateral_pl": _P + "lateral_pl:LateralPL",
 }
 
 

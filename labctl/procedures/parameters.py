@@ -83,7 +83,7 @@ class Parameter:
         """``value`` for people, in ``display_unit``."""
         if value is None:
             return "—"
-        if self.kind is list:
+        if self.kind is list and isinstance(value, list | tuple):
             return "[" + ", ".join(self.format(v) for v in value) + "]"
         if self.kind in (str, bool):
             return str(value)
