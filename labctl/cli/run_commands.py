@@ -39,6 +39,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="print one JSON object with the file and the analysis")
     run.set_defaults(handler=run_procedure)
 
+    sequence = sub.add_parser("sequence", help="run a sequence file: steps, sweeps, loops")
+    sequence.add_argument("file", help="sequence file (TOML) with [[steps]]")
+    sequence.add_argument("--sim", action="store_true", help="run on the simulated bench")
+    sequence.add_argument("--bench", help="bench file (YAML)")
+    sequence.add_argument("--out", default="runs", help="folder for the run files")
+    sequence.add_argument("--json", action="store_true",
+                          help="print one JSON object listing every run")
+    sequence.set_defaults(handler=run_sequence_file)
+
 
 def list_procedures(args: argparse.Namespace) -> int:
     names = [args.name] if args.name else procedure_names()
@@ -81,24 +90,62 @@ def read_recipe(path: str, procedure: str) -> dict[str, Any]:
     return dict(data.get("parameters") or {})
 
 
+def bench_source(args: argparse.Namespace) -> Any:
+    if args.bench:
+        return args.bench
+    if args.sim:
+        from labctl.sim.bench import default_bench_path
+
+        return default_bench_path()
+    raise BenchError("give a bench file with --bench FILE, or --sim for the simulated bench")
+
+
+def run_sequence_file(args: argparse.Namespace) -> int:
+    from labctl.run.sequence import Sequence, run_sequence
+
+    sequence = Sequence.from_file(args.file)
+    viewer = TerminalViewer(quiet=args.json)
+
+    def announce(number: int, total: int, step: Any) -> None:
+        if not args.json:
+            print(f"\n[{number}/{total}] {step.label}", file=sys.stderr)
+
+    code = 0
+    with sigterm_raises(), connect_bench(
+        bench_source(args), visa_library="@labsim" if args.sim else None
+    ) as bench:
+        try:
+            handles = run_sequence(RunEngine(bench), sequence, out_dir=args.out,
+                                   subscribers=[viewer], on_step=announce)
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+        except Terminated:
+            return EXIT_TERMINATED
+    viewer.close()
+    runs = [{"file": str(h.file), "procedure": h.procedure.name, "status": h.status,
+             "results": dict(h.analysis.results) if h.analysis else {},
+             "warnings": list(h.analysis.warnings) if h.analysis else []} for h in handles]
+    if args.json:
+        print(json.dumps({"sequence": sequence.name, "runs": runs}))
+    else:
+        for run in runs:
+            print(f"{run['procedure']:<12} {run['status']:<10} {run['file']}")
+    planned = len(sequence.expanded())
+    if len(handles) < planned or any(h.status != "completed" for h in handles):
+        code = EXIT_FAILED
+    return code
+
+
 def run_procedure(args: argparse.Namespace) -> int:
     procedure_class = get_procedure(args.procedure)
     values = read_recipe(args.recipe, args.procedure) if args.recipe else {}
     values.update(parse_settings(args.settings))
     procedure = procedure_class(values)  # every parameter checked before any connection
-
-    if args.bench:
-        bench_source: Any = args.bench
-    elif args.sim:
-        from labctl.sim.bench import default_bench_path
-
-        bench_source = default_bench_path()
-    else:
-        raise BenchError("give a bench file with --bench FILE, or --sim for the simulated bench")
+    bench_file = bench_source(args)
 
     viewer = TerminalViewer(quiet=args.json)
     with sigterm_raises(), connect_bench(
-        bench_source, needs=dict(procedure_class.needs),
+        bench_file, needs=dict(procedure_class.needs),
         visa_library="@labsim" if args.sim else None,
     ) as bench:
         engine = RunEngine(bench)
