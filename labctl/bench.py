@@ -243,6 +243,12 @@ class Bench:
                     role.close()
                 except Exception:  # closing is best effort once the outputs are safe
                     log.debug("closing %r failed", role, exc_info=True)
+            if self.resource_manager is not None:
+                # The next bench then gets its own resource manager (on @labsim: a fresh bench).
+                try:
+                    self.resource_manager.close()
+                except Exception:
+                    log.debug("closing the resource manager failed", exc_info=True)
 
 
 def connect_bench(

@@ -4,7 +4,7 @@ Current density (SI units throughout):
 
 - ohmic, J_Ω = q n₀ μ V / L;
 - space-charge limited, J_SCLC = g(V) · (9/8) ε₀ ε_r μ V² / L³ (Mott–Gurney, Jiang et al. 2024,
-  eq. 12), where g = θ below the trap-filled limit and rises steeply to 1 just above it;
+  Mott & Gurney 1940), where g = θ below the trap-filled limit and rises steeply to 1 just above it;
 - the trap-filled limit V_TFL = q N_t L² / (2 ε₀ ε_r) (Jiang et al. 2024, eq. 13), so that N_t set
   in the bench file is what an analysis should recover;
 - J = J_Ω + J_SCLC, times (1 + h·x) for the ion state x ∈ [0, 1], which relaxes towards
