@@ -94,6 +94,16 @@ class LabSimVisaLibrary(SimVisaLibrary):
             return chunk, constants.StatusCode.success_termination_character_read
         return chunk, constants.StatusCode.success_max_count_read
 
+    def clear(self, session: Any) -> constants.StatusCode:
+        """Device clear (viClear): drop pending replies, as an instrument does on SDC."""
+        device = self._device(session)
+        if device is None:
+            raise VisaIOError(constants.StatusCode.error_invalid_object)
+        with self.bench.lock:
+            device.clear_output()
+            device.model.on_device_clear()
+        return constants.StatusCode.success
+
     def _device(self, session: Any) -> Any:
         sess = self.sessions.get(session)
         return getattr(sess, "device", None)

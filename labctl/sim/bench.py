@@ -84,6 +84,9 @@ class SimBench:
                                              name="sim.optics.photodiode_responsivity")
         self.photodiode_dark = to_si(optics.get("photodiode_dark_current", 1e-11), "A",
                                      name="sim.optics.photodiode_dark_current")
+        #: share of the device's emitted power that reaches the photodiode
+        self.photodiode_collection = to_si(optics.get("photodiode_collection_fraction", 0.1), "",
+                                           name="sim.optics.photodiode_collection_fraction")
         #: fast photodetector on the oscilloscope: V per W (responsivity × transimpedance)
         self.detector_gain = to_si(optics.get("detector_gain", 1e4), "V/W",
                                    name="sim.optics.detector_gain")
@@ -122,7 +125,7 @@ class SimBench:
 
     def photodiode_current(self) -> float:
         """A from the photodiode (reverse-biased, so negative) for the present emission."""
-        power = self.dut.optical_power(self.drive())
+        power = self.dut.optical_power(self.drive()) * self.photodiode_collection
         return -(self.photodiode_responsivity * power + self.photodiode_dark)
 
     def scope_signals(self, time: np.ndarray) -> dict[str, np.ndarray]:

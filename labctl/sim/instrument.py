@@ -121,6 +121,9 @@ class SimInstrument:
     def pop_error(self) -> tuple[int, str]:
         return self.errors.popleft() if self.errors else (0, "No error")
 
+    def on_device_clear(self) -> None:
+        """A device clear arrived; instruments that block (a pending acquisition) stop here."""
+
     def on_new_session(self) -> None:
         """A client opened this resource: a disconnect that heals on reconnect is over."""
         self.faults.on_reconnect()

@@ -164,6 +164,12 @@ class Keithley2400Sim(SimInstrument):
     def _elements_query(self, cmd: Command) -> str:
         return ",".join(self.elements)
 
+    @command("SOUR:DEL")
+    def _source_delay(self, cmd: Command) -> None:
+        # As on the real 2400: a manual delay switches the automatic delay off.
+        self.set("source_delay", cmd.float_arg())
+        self.set("source_delay_auto", 0)
+
     @command("SOUR:LIST:VOLT", "SOUR:LIST:CURR")
     def _list(self, cmd: Command) -> None:
         self.source_list[cmd.header.split(":")[-1]] = [float(a) for a in cmd.args]

@@ -36,7 +36,7 @@ class SpectrometerSim(SimInstrument):
         self.wavelength = start + (stop - start) * (0.96 * x + 0.04 * x**2)
         self.pixel_width = np.gradient(self.wavelength)
         #: counts per photon reaching the bench's collection optics, for this detector.
-        self.gain = float(self.options.get("gain", 2e-7))
+        self.gain = float(self.options.get("gain", 2e-5))
 
     @command("WAV?")
     def _wavelengths(self, cmd: Command) -> bytes:
