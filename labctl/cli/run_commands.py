@@ -179,13 +179,11 @@ def run_procedure(args: argparse.Namespace) -> int:
 
 
 def format_results(update: AnalysisUpdate) -> str:
-    from labctl.units import format_si
+    from labctl.units import for_people
 
     lines = []
     for name, entry in update.results.items():
-        value, unit = entry.get("value"), entry.get("unit", "")
-        shown = "—" if value is None else (format_si(value, unit) if unit else f"{value:.4g}")
-        lines.append(f"  {name:<24} {shown}")
+        lines.append(f"  {name:<24} {for_people(entry.get('value'), entry.get('unit', ''))}")
     lines.extend(f"  warning: {w}" for w in update.warnings)
     return "\n".join(lines)
 

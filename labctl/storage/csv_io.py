@@ -93,7 +93,7 @@ def export_csv(run: Any, stream: str, path: str | Path) -> Path:
         writer = csv.writer(handle)
         writer.writerow([f"{title(n)} ({units[n]})" if units[n] else title(n) for n in scalar])
         for row in zip(*(data[n] for n in scalar), strict=True):
-            writer.writerow([f"{value:.10g}" for value in row])
+            writer.writerow([repr(float(value)) for value in row])
     return path
 
 
@@ -173,5 +173,5 @@ def write_columns_csv(path: str | Path, columns: Mapping[str, np.ndarray],
         writer.writerow([f"{title(n)} ({units.get(n, '')})" if units.get(n) else title(n)
                          for n in names])
         for row in zip(*(columns[n] for n in names), strict=True):
-            writer.writerow([f"{value:.10g}" for value in row])
+            writer.writerow([repr(float(value)) for value in row])
     return path

@@ -1,0 +1,68 @@
+"""Analysing stored data: a labctl run file or a pymeasure-style CSV, with the live analyzers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import h5py
+
+from labctl.analysis.results import AnalysisResult
+from labctl.analysis.streaming import StreamingAnalyzer, analyzer_class
+from labctl.errors import LabctlError, ParameterError
+from labctl.storage.csv_io import read_csv
+from labctl.storage.runfile import RunFile
+
+
+def analyze_file(
+    path: str | Path, procedure: str | None = None, settings: Mapping[str, Any] | None = None
+) -> tuple[str, AnalysisResult]:
+    """(analysis name, result) for ``path``. ``settings`` override what the file stores."""
+    path = Path(path)
+    if not path.exists():
+        raise LabctlError(f"{path} does not exist")
+    overrides = dict(settings or {})
+    if h5py.is_hdf5(path):
+        with RunFile(path) as run:
+            name = procedure or run.procedure
+            cls = analyzer_class(name)
+            stored = {k: v for k, v in run.parameter_values().items()
+                      if k in {p.name for p in cls.settings} and v is not None}
+            if cls.stream not in run.streams():
+                raise LabctlError(f"{path}: no '{cls.stream}' data for the {name} analysis")
+            data = run.read(cls.stream)
+        return name, _run(cls, {**stored, **overrides}, data, path)
+    if procedure is None:
+        raise ParameterError(
+            f"{path} is a CSV file: say which analysis with --procedure NAME "
+            "(sclc, trel, solar_jv, lateral_pl, dc_drive, ac_drive, jvl)"
+        )
+    cls = analyzer_class(procedure)
+    columns, _units, header = read_csv(path)
+    missing = [need for need in cls.required_columns
+               if not any(option in columns for option in need.split("|"))]
+    if missing:
+        raise LabctlError(
+            f"{path}: the {procedure} analysis needs column(s) "
+            f"{', '.join(m.replace('|', ' or ') for m in missing)}; the file has "
+            f"{', '.join(columns)}"
+        )
+    known = {p.name for p in cls.settings}
+    stored = {k: v for k, v in header.items() if k in known}
+    return procedure, _run(cls, {**stored, **overrides}, columns, path)
+
+
+def _run(cls: type[StreamingAnalyzer], settings: Mapping[str, Any], data: Mapping[str, Any],
+         path: Path) -> AnalysisResult:
+    unknown = sorted(set(settings) - {p.name for p in cls.settings})
+    if unknown:
+        raise ParameterError(
+            f"the {cls.name} analysis takes no {', '.join(unknown)}; it takes "
+            f"{', '.join(p.name for p in cls.settings) or 'no settings'}"
+        )
+    analyzer = cls(**settings)
+    if not data or not len(next(iter(data.values()))):
+        raise LabctlError(f"{path}: no data rows")
+    analyzer.update(cls.stream, data)
+    return analyzer.finish()
