@@ -56,3 +56,28 @@ def format_si(value: float, unit: str, digits: int = 4) -> str:
         return f"{value:g} {unit}"
     quantity = Q_(value, unit).to_compact()
     return f"{quantity.magnitude:.{digits}g} {quantity.units:~P}"
+
+
+#: Units physicists read results in; the values stay SI everywhere else.
+DISPLAY_UNITS = {
+    "1/m**3": "1/cm**3",
+    "m**2/(V*s)": "cm**2/(V*s)",
+    "A/m**2": "mA/cm**2",
+    "W/m**2": "mW/cm**2",
+    "S/m": "S/cm",
+    "ohm*m**2": "ohm*cm**2",
+}
+
+
+def for_people(value: float | None, unit: str, digits: int = 4) -> str:
+    """``value`` in the unit a physicist expects (cm⁻³, cm²/Vs, mA/cm², nm), for tables."""
+    if value is None:
+        return "—"
+    if unit in ("", "1"):
+        return f"{value:.{digits}g}"
+    if unit == "m" and 0 < abs(value) < 1e-5:
+        return f"{value * 1e9:.{digits}g} nm"
+    if unit in DISPLAY_UNITS:
+        shown = Q_(value, unit).to(DISPLAY_UNITS[unit])
+        return f"{shown.magnitude:.{digits}g} {shown.units:~P}"
+    return format_si(value, unit, digits)
