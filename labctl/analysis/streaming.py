@@ -97,6 +97,8 @@ class StreamingAnalyzer:
         return self._last
 
     def finish(self) -> AnalysisResult:
+        if not len(self.columns):
+            return AnalysisResult(warnings=["no data was recorded: nothing to analyse"])
         self._last = self.analyze(final=True)
         return self._last
 

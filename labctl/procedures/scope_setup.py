@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from labctl.errors import ParameterError
 from labctl.roles.oscilloscope import Waveform
 
 DIVISIONS = 10  # horizontal divisions on screen
@@ -37,7 +38,7 @@ def autoscale(scope: Any, channels: dict[int, float]) -> dict[int, float]:
     scales = dict(channels)
     for _ in range(AUTOSCALE_ROUNDS):
         for channel, scale in scales.items():
-            scope.configure_channel(channel, scale=scale, offset=0.0, coupling="dc")
+            scales[channel] = _configure(scope, channel, scale)
         captured = scope.capture(tuple(scales))
         changed = False
         for channel, waveform in captured.items():
@@ -48,9 +49,21 @@ def autoscale(scope: Any, channels: dict[int, float]) -> dict[int, float]:
         if not changed:
             break
     for channel, scale in scales.items():
-        scope.configure_channel(channel, scale=scale, offset=0.0, coupling="dc")
+        _configure(scope, channel, scale)
     return scales
 
+
+def _configure(scope: Any, channel: int, scale: float) -> float:
+    """Set ``scale`` V/div, or the nearest the scope accepts; returns what was set."""
+    for _ in range(12):
+        try:
+            scope.configure_channel(channel, scale=scale, offset=0.0, coupling="dc")
+            return scale
+        except ParameterError as exc:
+            # Beyond the model's range: step back towards it (the message names the range).
+            scale = scale / 2 if "outside" in str(exc) and scale > 1 else scale * 2
+    scope.configure_channel(channel, scale=scale, offset=0.0, coupling="dc")
+    return scale
 
 def _nearest_125(value: float) -> float:
     """Round up to the 1-2-5 sequence scopes use for V/div."""

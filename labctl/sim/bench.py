@@ -88,7 +88,7 @@ class SimBench:
         self.photodiode_collection = to_si(optics.get("photodiode_collection_fraction", 0.1), "",
                                            name="sim.optics.photodiode_collection_fraction")
         #: fast photodetector on the oscilloscope: V per W (responsivity × transimpedance)
-        self.detector_gain = to_si(optics.get("detector_gain", 1e4), "V/W",
+        self.detector_gain = to_si(optics.get("detector_gain", 1e3), "V/W",
                                    name="sim.optics.detector_gain")
         #: current-sense resistor between the device and ground, seen by the oscilloscope
         self.shunt = to_si(optics.get("shunt_resistance", 50.0), "ohm",
