@@ -205,6 +205,8 @@ def test_default_bench_wires_keysight_channel_1_only(rm):
     rigol.write(":OUTP1 ON;:OUTP2 ON")
     keysight.write(":SOUR2:FUNC DC;:SOUR2:VOLT:OFFS 1;:OUTP2 1")
     assert sim.generator_drive() is None
+    # The default bench terminates channel 1 in high impedance (the LED): say so, as a user must.
+    keysight.write(":OUTP1:LOAD INF")
     keysight.write(":FUNC DC;:VOLT:OFFS -2;:OUTP 1")  # no prefix: channel 1
     assert same_drive(sim.generator_drive(), PeriodicDrive("dc", 1e3, -2.0, -2.0))
     assert sim.drive().waveform == sim.generator_drive()  # the SMUs are off
@@ -214,6 +216,7 @@ def test_default_bench_wires_keysight_channel_1_only(rm):
 def test_bus_triggered_burst_holds_the_idle_level_until_triggered(rm):
     keysight = rm.open_resource(KEYSIGHT)
     sim = rm.visalib.bench
+    keysight.write(":OUTP1:LOAD INF")  # the default bench's LED is a high-impedance load
     keysight.write(":FUNC SIN;:FREQ 1E4;:VOLT 2;:VOLT:OFFS 0.5;:OUTP 1")
     keysight.write(":BURS:MODE TRIG;NCYC 10;:TRIG:SOUR BUS;:BURS:STAT 1")
     assert same_drive(sim.generator_drive(), PeriodicDrive("dc", 1e4, 0.5, 0.5))
