@@ -83,6 +83,13 @@ class SCLCSweep(Procedure):
         if self.values["mode"] == "pulsed":
             for level in (self.values["bias"], float(np.max(np.abs(levels)))):
                 limits.check_source("voltage", level, compliance)
+            reading = self.values["nplc"] / 50  # 50 Hz mains: the longer integration
+            if reading > 0.8 * self.values["pulse_width"]:
+                raise ParameterError(
+                    f"pulse_width = {self.values['pulse_width']:g} s is too short for a reading "
+                    f"at nplc = {self.values['nplc']:g} ({reading:g} s); lower nplc to at most "
+                    f"{40 * self.values['pulse_width']:.3g}"
+                )
             if self.values["pulse_width"] >= self.values["pulse_period"]:
                 raise ParameterError(
                     f"pulse_width = {self.values['pulse_width']:g} s must be shorter than "
