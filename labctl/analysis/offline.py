@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,23 @@ def analyze_file(
     path: str | Path, procedure: str | None = None, settings: Mapping[str, Any] | None = None
 ) -> tuple[str, AnalysisResult]:
     """(analysis name, result) for ``path``. ``settings`` override what the file stores."""
+    analysed = load_and_analyze(path, procedure, settings)
+    return analysed.name, analysed.result
+
+
+@dataclass
+class Analysed:
+    """A stored file after analysis: the result, and the analyzer holding the data it used."""
+
+    name: str
+    result: AnalysisResult
+    analyzer: StreamingAnalyzer
+
+
+def load_and_analyze(
+    path: str | Path, procedure: str | None = None, settings: Mapping[str, Any] | None = None
+) -> Analysed:
+    """Analyse ``path`` (a run file or a CSV) and keep the analyzer, for figures."""
     path = Path(path)
     if not path.exists():
         raise LabctlError(f"{path} does not exist")
@@ -32,7 +50,7 @@ def analyze_file(
             if cls.stream not in run.streams():
                 raise LabctlError(f"{path}: no '{cls.stream}' data for the {name} analysis")
             data = run.read(cls.stream)
-        return name, _run(cls, {**stored, **overrides}, data, path)
+        return _run(name, cls, {**stored, **overrides}, data, path)
     if procedure is None:
         raise ParameterError(
             f"{path} is a CSV file: say which analysis with --procedure NAME "
@@ -50,11 +68,11 @@ def analyze_file(
         )
     known = {p.name for p in cls.settings}
     stored = {k: v for k, v in header.items() if k in known}
-    return procedure, _run(cls, {**stored, **overrides}, columns, path)
+    return _run(procedure, cls, {**stored, **overrides}, columns, path)
 
 
-def _run(cls: type[StreamingAnalyzer], settings: Mapping[str, Any], data: Mapping[str, Any],
-         path: Path) -> AnalysisResult:
+def _run(name: str, cls: type[StreamingAnalyzer], settings: Mapping[str, Any],
+         data: Mapping[str, Any], path: Path) -> Analysed:
     unknown = sorted(set(settings) - {p.name for p in cls.settings})
     if unknown:
         raise ParameterError(
@@ -65,4 +83,4 @@ def _run(cls: type[StreamingAnalyzer], settings: Mapping[str, Any], data: Mappin
     if not data or not len(next(iter(data.values()))):
         raise LabctlError(f"{path}: no data rows")
     analyzer.update(cls.stream, data)
-    return analyzer.finish()
+    return Analysed(name, analyzer.finish(), analyzer)

@@ -8,10 +8,16 @@ import sys
 from collections.abc import Sequence
 
 from labctl import __version__
-from labctl.cli import analyze_commands, bench_commands, demo, run_commands
+from labctl.cli import (
+    analyze_commands,
+    bench_commands,
+    demo,
+    report_commands,
+    run_commands,
+)
 from labctl.errors import LabctlError
 
-COMMANDS = (run_commands, analyze_commands, bench_commands, demo)
+COMMANDS = (run_commands, analyze_commands, report_commands, bench_commands, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ import pytest
 
 from labctl.bench import connect_bench
 from labctl.procedures import get_procedure
+from labctl.report import write_report
 from labctl.run.engine import RunEngine
 from labctl.sim.bench import default_bench_path
 from labctl.sim.dut.base import Drive
@@ -27,6 +28,9 @@ def run(procedure, bench_file, tmp_path, **values):
     with RunFile(handle.file) as stored:
         assert stored.status == "completed"
         assert stored.analysis["results"] == dict(handle.analysis.results)
+    # The procedure's standard figure draws from the stored file.
+    figure = write_report(handle.file, tmp_path / f"{procedure}.png")
+    assert figure.stat().st_size > 20_000
     return results, sim.dut, handle
 
 
