@@ -79,5 +79,6 @@ def for_people(value: float | None, unit: str, digits: int = 4) -> str:
         return f"{value * 1e9:.{digits}g} nm"
     if unit in DISPLAY_UNITS:
         shown = Q_(value, unit).to(DISPLAY_UNITS[unit])
-        return f"{shown.magnitude:.{digits}g} {shown.units:~P}"
+        text = f"{shown.magnitude:.{digits}g} {shown.units:~P}"
+        return text.replace("cm²/s/V", "cm²/(V·s)")
     return format_si(value, unit, digits)
