@@ -28,7 +28,8 @@ def hysteresis(path: str) -> float:
     forward = data["direction"] == 0
     levels = data["source"][forward]
     up = np.abs(data["current"][forward])
-    down = np.interp(levels, data["source"][~forward][::-1], np.abs(data["current"][~forward])[::-1])
+    back_levels = data["source"][~forward][::-1]  # the reverse sweep, in rising order
+    down = np.interp(levels, back_levels, np.abs(data["current"][~forward])[::-1])
     high = levels > 1.0
     return float(np.mean(down[high] / up[high] - 1))
 
