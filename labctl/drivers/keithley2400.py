@@ -14,7 +14,11 @@ from pymeasure.instruments.keithley import Keithley2400 as _PymeasureKeithley240
 from pymeasure.instruments.validators import strict_range
 
 from labctl.drivers.scpi import extended_timeout, raise_scpi_errors
-from labctl.drivers.source_meter_base import SourceMeterBase, sweep_result_from_readings
+from labctl.drivers.source_meter_base import (
+    PymeasureSourceHooks,
+    SourceMeterBase,
+    sweep_result_from_readings,
+)
 from labctl.errors import InstrumentError
 from labctl.roles.source_meter import Reading, SourceMeterCapabilities, SourceMode, SweepResult
 
@@ -81,7 +85,7 @@ class Keithley2410(Keithley2400):
     )
 
 
-class Keithley2400SourceMeter(SourceMeterBase):
+class Keithley2400SourceMeter(PymeasureSourceHooks, SourceMeterBase):
     """The ``SourceMeter`` role on a Keithley 2400."""
 
     capabilities = SourceMeterCapabilities(
@@ -116,26 +120,6 @@ class Keithley2400SourceMeter(SourceMeterBase):
             inst.source_current_range_auto_enabled = True
             inst.source_current = level
         self._raise_instrument_errors()
-
-    def _write_level(self, level: float) -> None:
-        if self._mode_now() == "voltage":
-            self.instrument.source_voltage = level
-        else:
-            self.instrument.source_current = level
-
-    def _read_level(self) -> float:
-        if self._mode_now() == "voltage":
-            return float(self.instrument.source_voltage)
-        return float(self.instrument.source_current)
-
-    def _read_source_mode(self) -> SourceMode:
-        return self.instrument.source_mode
-
-    def _write_output(self, on: bool) -> None:
-        self.instrument.source_enabled = on
-
-    def _read_output(self) -> bool:
-        return bool(self.instrument.source_enabled)
 
     def _read(self) -> Reading:
         values = self.instrument.values(":READ?")

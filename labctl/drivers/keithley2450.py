@@ -92,7 +92,11 @@ from pymeasure.instruments.keithley import Keithley2450 as _PymeasureKeithley245
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
 from labctl.drivers.scpi import extended_timeout, raise_scpi_errors
-from labctl.drivers.source_meter_base import SourceMeterBase, sweep_result_from_readings
+from labctl.drivers.source_meter_base import (
+    PymeasureSourceHooks,
+    SourceMeterBase,
+    sweep_result_from_readings,
+)
 from labctl.errors import InstrumentError, ParameterError
 from labctl.roles.source_meter import Reading, SourceMeterCapabilities, SourceMode, SweepResult
 from labctl.units import format_si
@@ -347,7 +351,7 @@ class Keithley2450(_PymeasureKeithley2450):
         self.write("*WAI")
 
 
-class Keithley2450SourceMeter(SourceMeterBase):
+class Keithley2450SourceMeter(PymeasureSourceHooks, SourceMeterBase):
     """The ``SourceMeter`` role on a Keithley 2450.
 
     Readings: voltage and current in V and A; ``time`` on the bench clock for :meth:`measure`,
@@ -415,26 +419,6 @@ class Keithley2450SourceMeter(SourceMeterBase):
             inst.source_current_range_auto_enabled = True
             inst.source_current = level
         self._raise_instrument_errors()
-
-    def _write_level(self, level: float) -> None:
-        if self._mode_now() == "voltage":
-            self.instrument.source_voltage = level
-        else:
-            self.instrument.source_current = level
-
-    def _read_level(self) -> float:
-        if self._mode_now() == "voltage":
-            return float(self.instrument.source_voltage)
-        return float(self.instrument.source_current)
-
-    def _read_source_mode(self) -> SourceMode:
-        return self.instrument.source_mode
-
-    def _write_output(self, on: bool) -> None:
-        self.instrument.source_enabled = on
-
-    def _read_output(self) -> bool:
-        return bool(self.instrument.source_enabled)
 
     def _read(self) -> Reading:
         mode = self._mode_now()

@@ -232,3 +232,32 @@ def sweep_result_from_readings(
         in_compliance=np.array([r.in_compliance for r in readings], dtype=bool),
         hardware_timed=hardware_timed,
     )
+
+
+class PymeasureSourceHooks:
+    """Hooks for SCPI SMUs whose pymeasure class names its settings ``source_mode``,
+    ``source_voltage``, ``source_current`` and ``source_enabled`` (the 2400 and 2450 do)."""
+
+    instrument: Any
+    _mode_now: Any  # from SourceMeterBase, which comes after this mixin in the bases
+
+    def _write_level(self, level: float) -> None:
+        if self._mode_now() == "voltage":
+            self.instrument.source_voltage = level
+        else:
+            self.instrument.source_current = level
+
+    def _read_level(self) -> float:
+        if self._mode_now() == "voltage":
+            return float(self.instrument.source_voltage)
+        return float(self.instrument.source_current)
+
+    def _read_source_mode(self) -> SourceMode:
+        return self.instrument.source_mode
+
+    def _write_output(self, on: bool) -> None:
+        self.instrument.source_enabled = on
+
+    def _read_output(self) -> bool:
+        return bool(self.instrument.source_enabled)
+

@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from labctl.sim.instrument import SETTINGS_CONFLICT, SimInstrument, command
+from labctl.sim.instrument import SETTINGS_CONFLICT, command
+from labctl.sim.instruments.scpi_smu import ScpiSmuSim
 from labctl.sim.scpi import Command, short_form
 
 STATUS_COMPLIANCE = 8
@@ -25,7 +26,7 @@ ELEMENT_NAMES = {"VOLT": "voltage", "CURR": "current", "RES": "resistance", "TIM
                  "STAT": "status"}
 
 
-class Keithley2400Sim(SimInstrument):
+class Keithley2400Sim(ScpiSmuSim):
     def __init__(self, bench: Any, device: Any, resource_name: str, options: dict[str, Any]):
         super().__init__(bench, device, resource_name, options)
         self.line_frequency = float(self.options.get("line_frequency", 50.0))
@@ -123,25 +124,6 @@ class Keithley2400Sim(SimInstrument):
         return ",".join(f"{v:+.6E}" for v in values)
 
     # -- settings with side effects ----------------------------------------------------------
-    @command("OUTP", "OUTP:STAT")
-    def _output(self, cmd: Command) -> None:
-        self.output = cmd.bool_arg()
-
-    @command("OUTP?", "OUTP:STAT?")
-    def _output_query(self, cmd: Command) -> str:
-        return "1" if self.output else "0"
-
-    @command("SOUR:FUNC", "SOUR:FUNC:MODE")
-    def _source_function(self, cmd: Command) -> None:
-        function = short_form(cmd.arg())
-        if function not in ("VOLT", "CURR"):
-            raise ValueError(function)
-        self.source_function = function
-
-    @command("SOUR:FUNC?", "SOUR:FUNC:MODE?")
-    def _source_function_query(self, cmd: Command) -> str:
-        return self.source_function
-
     @command("SENS:FUNC", "SENS:FUNC:ON")
     def _sense_function(self, cmd: Command) -> None:
         names = [short_form(arg.strip("'\"").split(":")[0]) for arg in cmd.args]

@@ -38,9 +38,9 @@ from labctl.sim.instrument import (
     DATA_OUT_OF_RANGE,
     ILLEGAL_PARAMETER,
     SETTINGS_CONFLICT,
-    SimInstrument,
     command,
 )
+from labctl.sim.instruments.scpi_smu import ScpiSmuSim
 from labctl.sim.scpi import Command, parse_number, short_form
 
 #: Source status bits of a reading (``SOURSTAT``).
@@ -211,7 +211,7 @@ class ReadingBuffer:
         self.origin = None
 
 
-class Keithley2450Sim(SimInstrument):
+class Keithley2450Sim(ScpiSmuSim):
     """The 2450 in its SCPI command set; see the module docstring."""
 
     optional_nodes = ("LEV", "IMM", "DC")
@@ -535,25 +535,6 @@ class Keithley2450Sim(SimInstrument):
     def _boolean(self, cmd: Command) -> None:
         self.set(BOOLEAN_SETTINGS[cmd.header], int(cmd.bool_arg()))
         self._follow_source_range()
-
-    @command("OUTP", "OUTP:STAT")
-    def _output(self, cmd: Command) -> None:
-        self.output = cmd.bool_arg()
-
-    @command("OUTP?", "OUTP:STAT?")
-    def _output_query(self, cmd: Command) -> str:
-        return "1" if self.output else "0"
-
-    @command("SOUR:FUNC", "SOUR:FUNC:MODE")
-    def _source_function(self, cmd: Command) -> None:
-        function = short_form(cmd.arg())
-        if function not in ("VOLT", "CURR"):
-            raise ValueError(function)
-        self.source_function = function
-
-    @command("SOUR:FUNC?", "SOUR:FUNC:MODE?")
-    def _source_function_query(self, cmd: Command) -> str:
-        return self.source_function
 
     @command("SENS:FUNC", "SENS:FUNC:ON")
     def _sense_function(self, cmd: Command) -> None:
