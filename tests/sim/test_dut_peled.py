@@ -15,7 +15,8 @@ from scipy.optimize import brentq
 from labctl.errors import ParameterError
 from labctl.sim.bench import build_dut
 from labctl.sim.dut.base import C_LIGHT, EPS0, KB, Drive, H, Q
-from labctl.sim.dut.peled import PeLED, PeLEDParameters, photopic_efficiency
+from labctl.sim.dut.peled import PeLED, PeLEDParameters
+from labctl.sim.dut.physics import photopic_efficiency
 from labctl.sim.waveform import PeriodicDrive
 
 #: CIE 1924/1931 photopic luminous efficiency V(λ), tabulated values (nm → V).

@@ -36,7 +36,7 @@ import numpy as np
 
 from labctl.errors import ParameterError
 from labctl.sim.dut.base import C_LIGHT, EPS0, DeviceParameters, DeviceUnderTest, Drive, H
-from labctl.sim.dut.peled import band_figures, band_spectrum, dc_level, relax, waveform_samples
+from labctl.sim.dut.physics import band_figures, band_spectrum, dc_level, relax, waveform_samples
 
 
 @dataclass

@@ -82,211 +82,42 @@ from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
-from scipy.optimize import brentq, fsolve
-from scipy.signal import lfilter
-from scipy.special import wrightomega
+from scipy.optimize import brentq
 
 from labctl.errors import ParameterError
 from labctl.sim.dut.base import (
-    C_LIGHT,
     EPS0,
     KB,
     DeviceParameters,
     DeviceUnderTest,
     Drive,
-    H,
     Q,
 )
+from labctl.sim.dut.peled_shapes import (
+    _crossing,
+    _first_crossing,
+    solve_rise_and_overshoot,
+    solve_stress_constants,
+    stress_shape,
+)
+from labctl.sim.dut.physics import (
+    _PERIOD_SAMPLES,
+    band_figures,
+    band_spectrum,
+    dc_level,
+    decay_filter,
+    lowpass,
+    positive_integral,
+    relax,
+    single_diode_current,
+    single_diode_voltage,
+    waveform_samples,
+)
 
-#: lm/W, maximum luminous efficacy of radiation for photopic vision (at 555 nm).
-K_M = 683.002
-#: Gaussian area per FWHM: ∫ exp(−4 ln2 x²/w²) dx = w √(π / (4 ln 2)).
-_GAUSS_AREA = math.sqrt(math.pi / (4 * math.log(2)))
-#: Samples per period when averaging a periodic drive.
-_PERIOD_SAMPLES = 2048
 #: TrEL delay threshold: t_d ends when the EL crosses this fraction of its plateau.
 DELAY_LEVEL = 0.05
 
 
-# -- shared physics helpers (also used by the solar-cell and lateral-film models) ----------------
-def single_diode_current(
-    voltage: float | np.ndarray,
-    i0: float | np.ndarray,
-    a: float,
-    rs: float,
-    rsh: float,
-    iph: float | np.ndarray = 0.0,
-) -> float | np.ndarray:
-    """A into the device terminals: I = I₀[e^{(V − I R_s)/a} − 1] + (V − I R_s)/R_sh − I_ph.
-
-    Closed form via the Lambert W function (Jain & Kapoor 2004); W(eᶻ) = ω(z), the Wright omega
-    function, so that large forward bias never overflows. ``a`` = n k_B T / q (V); resistances in
-    Ω (``rsh`` may be ``math.inf``); ``iph`` is the photocurrent (A, ≥ 0). ``i0`` and ``iph`` may
-    be arrays matching ``voltage``.
-    """
-    v = np.asarray(voltage, dtype=float)
-    g = 1.0 / rsh if math.isfinite(rsh) else 0.0
-    if rs <= 0.0:
-        result = i0 * np.expm1(np.minimum(v / a, 700.0)) + v * g - iph
-    else:
-        k = 1.0 + rs * g
-        b = (v * g - i0 - iph) / k
-        z = np.log(i0 * rs / (k * a)) + (v - b * rs) / a
-        result = b + (a / rs) * wrightomega(z)
-    return float(result) if np.ndim(result) == 0 else result
-
-
-def single_diode_voltage(
-    current: float | np.ndarray,
-    i0: float,
-    a: float,
-    rs: float,
-    rsh: float,
-    iph: float = 0.0,
-) -> float | np.ndarray:
-    """V that drives ``current`` (A) through the diode of :func:`single_diode_current`.
-
-    The junction voltage solves I + I₀ + I_ph = I₀ e^{V_j/a} + V_j/R_sh, again in closed form:
-    V_j = R_sh c − a ω(ln(I₀ R_sh / a) + R_sh c / a), c = I + I₀ + I_ph; then V = V_j + I R_s.
-    """
-    i = np.asarray(current, dtype=float)
-    c = i + i0 + iph
-    if math.isfinite(rsh):
-        vj = rsh * c - a * wrightomega(math.log(i0 * rsh / a) + rsh * c / a)
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            vj = np.where(c > 0, a * np.log(np.maximum(c, 1e-300) / i0), -np.inf)
-    result = vj + i * rs
-    return float(result) if np.ndim(result) == 0 else result
-
-
-def photopic_efficiency(wavelength: float | np.ndarray) -> np.ndarray:
-    """CIE 1931 photopic luminous efficiency V(λ) (= ȳ(λ)); ``wavelength`` in m.
-
-    Multi-lobe piecewise-Gaussian fit of Wyman, Sloan & Shirley, "Simple analytic approximations to
-    the CIE XYZ color matching functions", J. Comput. Graph. Tech. 2(2), 1 (2013):
-    ȳ = 0.821 g(λ; 568.8, 46.9, 40.5) + 0.286 g(λ; 530.9, 16.3, 31.1) (nm), within ~1 % of the
-    table near its peak.
-    """
-    nm = np.asarray(wavelength, dtype=float) * 1e9
-    t1 = (nm - 568.8) * np.where(nm < 568.8, 0.0213, 0.0247)
-    t2 = (nm - 530.9) * np.where(nm < 530.9, 0.0613, 0.0322)
-    return 0.821 * np.exp(-0.5 * t1 * t1) + 0.286 * np.exp(-0.5 * t2 * t2)
-
-
-def band_spectrum(wavelength: np.ndarray, bands: list[tuple[float, float, float]]) -> np.ndarray:
-    """Photon-number spectral density (1/m) of Gaussian bands (photon fraction, centre, FWHM).
-
-    Each band integrates to its photon fraction over wavelength.
-    """
-    wl = np.asarray(wavelength, dtype=float)
-    out = np.zeros_like(wl)
-    for weight, centre, fwhm in bands:
-        if weight > 0:
-            out += weight * np.exp(-4 * math.log(2) * ((wl - centre) / fwhm) ** 2) / (
-                fwhm * _GAUSS_AREA
-            )
-    return out
-
-
-def band_figures(bands: list[tuple[float, float, float]]) -> tuple[float, float]:
-    """(mean photon energy in J, luminous efficacy of the radiation in lm/W) of the bands."""
-    photons = energy = lumens = 0.0
-    for weight, centre, fwhm in bands:
-        if weight <= 0:
-            continue
-        wl = np.linspace(centre - 4 * fwhm, centre + 4 * fwhm, 801)
-        wl = wl[wl > 1e-9]
-        density = band_spectrum(wl, [(weight, centre, fwhm)])
-        e_photon = H * C_LIGHT / wl
-        photons += float(np.trapezoid(density, wl))
-        energy += float(np.trapezoid(density * e_photon, wl))
-        lumens += K_M * float(np.trapezoid(density * e_photon * photopic_efficiency(wl), wl))
-    if photons <= 0 or energy <= 0:
-        return H * C_LIGHT / 550e-9, 0.0
-    return energy / photons, lumens / energy
-
-
-def lowpass(x: np.ndarray, tau: float, dt: float, y0: float) -> np.ndarray:
-    """First-order low-pass y_k = a y_{k−1} + (1 − a) x_k, a = e^{−dt/τ}, y_{−1} = y0."""
-    if tau <= 0 or x.size == 0:
-        return np.array(x, dtype=float)
-    a = math.exp(-dt / tau)
-    y, _ = lfilter([1.0 - a], [1.0, -a], x, zi=[a * y0])
-    return y
-
-
-def decay_filter(u: np.ndarray, tau: float, dt: float,
-                 speed: np.ndarray | None = None) -> np.ndarray:
-    """A population that follows a rising ``u`` and decays as e^{−t/τ} once ``u`` falls faster.
-
-    n_k = max(u_k, e^{−s_k dt/τ} n_{k−1}), n_{−1} = u_0: injection fills the emitting population up
-    to its driven level u at once (the rise is set upstream), and without drive it decays with
-    τ / s_k (``speed`` s ≥ 1, e.g. sweep-out by a reverse field; default 1); it never exceeds
-    the driven level, so fast repetition cannot pile it up. Vectorised in log space:
-    n_k = e^{−R_k} max_{j≤k} u_j e^{R_j}, R_k = Σ_{i≤k} s_i dt/τ.
-    """
-    if tau <= 0 or u.size == 0:
-        return np.array(u, dtype=float)
-    steps = np.ones(u.size) if speed is None else np.asarray(speed, dtype=float)
-    ramp = np.cumsum(steps) * (dt / tau)
-    with np.errstate(divide="ignore"):
-        log_u = np.log(np.maximum(u, 0.0))
-    return np.exp(np.maximum.accumulate(log_u + ramp) - ramp)
-
-
-def relax(x0: float, target: float, tau: float, dt: float) -> float:
-    """x after ``dt`` of dx/dt = (target − x)/τ: exact for any step length."""
-    if tau <= 0:
-        return target
-    return target + (x0 - target) * math.exp(-dt / tau)
-
-
-def positive_integral(x0: float, target: float, tau: float, dt: float) -> float:
-    """∫₀^dt max(x(t), 0) dt for x relaxing exponentially from x0 towards ``target``."""
-    if dt <= 0:
-        return 0.0
-    if tau <= 0:
-        return max(target, 0.0) * dt
-
-    def integral(t: float) -> float:
-        return target * t + (x0 - target) * tau * (-math.expm1(-t / tau))
-
-    if x0 >= 0 and target >= 0:
-        return integral(dt)
-    if x0 <= 0 and target <= 0:
-        return 0.0
-    # x crosses zero once, at t* with x(t*) = 0.
-    crossing = tau * math.log((x0 - target) / (0.0 - target))
-    if x0 > 0:  # positive until the crossing
-        return integral(min(crossing, dt))
-    if crossing >= dt:
-        return 0.0
-    return integral(dt) - integral(crossing)
-
-
-def dc_level(drive: Drive) -> float | None:
-    """The DC voltage on the device, or None while a periodic waveform drives it.
-
-    An SMU level wins over the generator, as on the bench; a generator in DC mode (or at no
-    frequency) is a DC level too."""
-    waveform = drive.waveform
-    if drive.voltage != 0.0 or waveform is None:
-        return drive.voltage
-    frequency = getattr(waveform, "frequency", 0.0)
-    if getattr(waveform, "shape", "") == "dc" or not 0 < frequency < math.inf:
-        return float(waveform.high)
-    return None
-
-
-def waveform_samples(waveform: object, samples: int = _PERIOD_SAMPLES) -> np.ndarray:
-    """Voltages of one period of a :class:`~labctl.sim.waveform.PeriodicDrive`."""
-    period = float(waveform.period)  # type: ignore[attr-defined]
-    t = np.arange(samples) * (period / samples)
-    return np.asarray(waveform.sample(t), dtype=float)  # type: ignore[attr-defined]
-
-
-# -- parameters ----------------------------------------------------------------------------------
 @dataclass
 class PeLEDParameters(DeviceParameters):
     """A perovskite LED pixel; every value in SI units (the bench file may use any unit)."""
@@ -873,127 +704,3 @@ class PeLED(DeviceUnderTest):
 
 
 # -- calibration of the set truths ---------------------------------------------------------------
-def _first_crossing(t: np.ndarray, curve: np.ndarray, level: float, start: int) -> float:
-    """First time after index ``start`` at which ``curve`` falls to ``level`` (interpolated)."""
-    below = np.nonzero(curve[start:] <= level)[0]
-    if not below.size:
-        return math.nan
-    k = start + int(below[0])
-    if k == 0:
-        return float(t[0])
-    return float(np.interp(level, [curve[k], curve[k - 1]], [t[k], t[k - 1]]))
-
-
-def rise_shape(s: np.ndarray, tau_r: float, amp: float, tau_os: float) -> np.ndarray:
-    """Leading edge after the onset: (1 − e^{−s/τ_r}) (1 + A e^{−s/τ_os}), plateau 1."""
-    return -np.expm1(-s / tau_r) * (1.0 + amp * np.exp(-s / tau_os))
-
-
-def _peak(tau_r: float, amp: float, tau_os: float) -> tuple[float, float]:
-    s = np.geomspace(tau_r * 1e-3, 30 * max(tau_os, tau_r), 6000)
-    y = rise_shape(s, tau_r, amp, tau_os)
-    k = int(np.argmax(y))
-    fine = np.linspace(s[max(k - 1, 0)], s[min(k + 1, s.size - 1)], 401)
-    yf = rise_shape(fine, tau_r, amp, tau_os)
-    kf = int(np.argmax(yf))
-    return float(fine[kf]), float(yf[kf])
-
-
-def _crossing(tau_r: float, amp: float, tau_os: float, level: float) -> float:
-    """s at which the leading edge first reaches ``level`` (plateau = 1)."""
-    high = tau_r
-    while rise_shape(np.array([high]), tau_r, amp, tau_os)[0] < level:
-        high *= 2
-    return float(brentq(lambda x: rise_shape(np.array([x]), tau_r, amp, tau_os)[0] - level,
-                        0.0, high, xtol=tau_r * 1e-9))
-
-
-def _rise_10_90(tau_r: float, amp: float, tau_os: float) -> float:
-    return _crossing(tau_r, amp, tau_os, 0.9) - _crossing(tau_r, amp, tau_os, 0.1)
-
-
-def solve_rise_and_overshoot(rise_time: float, ratio: float, tau_os: float) -> tuple[float, float]:
-    """(τ_r, A) giving a 10–90 % (of the plateau) rise of ``rise_time`` and a peak/plateau of
-    ``ratio`` for the leading edge (1 − e^{−s/τ_r})(1 + A e^{−s/τ_os})."""
-    if ratio <= 1.0 + 1e-12:
-        return rise_time / math.log(9.0), 0.0
-
-    def amplitude(tau_r: float) -> float:
-        def excess(amp: float) -> float:
-            return _peak(tau_r, amp, tau_os)[1] - ratio
-
-        high = ratio
-        while excess(high) < 0:
-            high *= 2
-        return float(brentq(excess, 0.0, high, xtol=1e-10))
-
-    def mismatch(tau_r: float) -> float:
-        return _rise_10_90(tau_r, amplitude(tau_r), tau_os) - rise_time
-
-    # A strong overshoot speeds the 10–90 % rise up, so τ_r may need to exceed the rise time.
-    low, high = rise_time * 0.05, rise_time * 2.0
-    while mismatch(high) < 0 and high < 100 * rise_time:
-        low, high = high, high * 2
-    try:
-        tau_r = float(brentq(mismatch, low, high, xtol=rise_time * 1e-7))
-    except ValueError as exc:
-        raise ParameterError(
-            "sim.dut: cannot combine rise_time, overshoot_ratio and overshoot_time; make "
-            "overshoot_time longer than the rise time"
-        ) from exc
-    return tau_r, amplitude(tau_r)
-
-
-def stress_shape(t: np.ndarray, a: float, tau_x: float, tau: float, beta: float,
-                 phi: float) -> np.ndarray:
-    """L(t)/L(0) under the reference DC stress: (1 + a(1 − e^{−t/τx})) exp(−(θ/τ)^β),
-    θ = t − φ τ_x (1 − e^{−t/τx})."""
-    grow = -np.expm1(-t / tau_x)
-    theta = np.maximum(t - phi * tau_x * grow, 0.0)
-    return (1.0 + a * grow) * np.exp(-((theta / tau) ** beta))
-
-
-def solve_stress_constants(ratio: float, t_peak: float, t50: float, beta: float,
-                           phi: float) -> tuple[float, float, float]:
-    """(a, τ_x, τ) such that :func:`stress_shape` peaks at ``ratio`` at ``t_peak`` and is 0.5 at
-    ``t50``. With no overshoot, τ_x = ``t_peak`` and only τ is solved (in closed form)."""
-    if ratio <= 1.0 + 1e-9:
-        tau_x = t_peak
-        theta = t50 - phi * tau_x * (-math.expm1(-t50 / tau_x))
-        return 0.0, tau_x, theta / math.log(2.0) ** (1.0 / beta)
-
-    def residuals(params: np.ndarray) -> list[float]:
-        a, tau_x, tau = np.exp(params)
-        e = math.exp(-t_peak / tau_x)
-        theta = t_peak - phi * tau_x * (1 - e)
-        slope_boost = a * e / (tau_x * (1 + a * (1 - e)))
-        slope_decay = beta * theta ** (beta - 1) * (1 - phi * e) / tau**beta
-        e50 = math.exp(-t50 / tau_x)
-        theta50 = t50 - phi * tau_x * (1 - e50)
-        return [
-            math.log(1 + a * (1 - e)) - (theta / tau) ** beta - math.log(ratio),
-            t_peak * (slope_boost - slope_decay),
-            math.log(1 + a * (1 - e50)) - (theta50 / tau) ** beta - math.log(0.5),
-        ]
-
-    guess = np.log([
-        (ratio - 1) * 1.5,
-        t_peak / 3,
-        t50 / math.log(2 * ratio) ** (1 / beta),
-    ])
-    solution, _, status, _ = fsolve(residuals, guess, full_output=True, xtol=1e-12)
-    a, tau_x, tau = (float(x) for x in np.exp(solution))
-    t = np.geomspace(t_peak * 1e-4, t50 * 10, 40001)
-    curve = stress_shape(t, a, tau_x, tau, beta, phi)
-    k = int(np.argmax(curve))
-    if (
-        status != 1
-        or max(abs(r) for r in residuals(solution)) > 1e-8
-        or abs(curve[k] / ratio - 1) > 1e-3
-        or abs(t[k] / t_peak - 1) > 0.01
-    ):
-        raise ParameterError(
-            "sim.dut: luminance_overshoot, time_to_peak and t50 cannot be met together; "
-            "time_to_peak must be well below t50"
-        )
-    return a, tau_x, tau

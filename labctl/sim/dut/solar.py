@@ -34,7 +34,7 @@ from scipy.optimize import brentq, minimize_scalar
 
 from labctl.errors import ParameterError
 from labctl.sim.dut.base import EPS0, KB, DeviceParameters, DeviceUnderTest, Drive, Q
-from labctl.sim.dut.peled import (
+from labctl.sim.dut.physics import (
     band_figures,
     band_spectrum,
     dc_level,
