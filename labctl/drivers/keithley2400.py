@@ -97,13 +97,10 @@ class Keithley2400SourceMeter(PymeasureSourceHooks, SourceMeterBase):
         pulsed=False,
         min_nplc=0.01,
         max_nplc=10.0,
+        sweep_returns_to_start=True,
     )
     #: Power-line frequency used to estimate how long a sweep takes.
     line_frequency = 50.0
-
-    def __init__(self, instrument: Keithley2400, **kwargs) -> None:
-        super().__init__(instrument, **kwargs)
-        self._nplc = 1.0
 
     # --------------------------------------------------------------- hooks
     def _apply_source(self, mode: SourceMode, level: float, compliance: float) -> None:
@@ -130,7 +127,6 @@ class Keithley2400SourceMeter(PymeasureSourceHooks, SourceMeterBase):
     ) -> None:
         inst = self.instrument
         inst.current_nplc = nplc  # global on the 2400: sets the voltage NPLC too
-        self._nplc = nplc
         if current_range is None:
             inst.current_range_auto_enabled = True
         else:
@@ -154,9 +150,11 @@ class Keithley2400SourceMeter(PymeasureSourceHooks, SourceMeterBase):
             chunk = ",".join(f"{p:g}" for p in points[start : start + LIST_CHUNK])
             command = "" if start == 0 else ":APP"
             inst.write(f":SOUR:LIST:{prefix}{command} {chunk}")
+        # Idle in LIST mode, and after the sweep, the 2400 outputs the fixed level: keep it at
+        # the first point, where the output already is, so nothing steps before the sweep. The
+        # return to it afterwards is bounded by the caller (capabilities.sweep_returns_to_start).
+        self._write_level(float(points[0]))
         inst.write(f":SOUR:{prefix}:MODE LIST")
-        # After a sweep the 2400 returns to the fixed level: make that the last point, no step.
-        self._write_level(float(points[-1]))
         inst.source_delay = dwell
         inst.trigger_count_value = len(points)
         self._raise_instrument_errors()
@@ -193,6 +191,7 @@ class Keithley2410SourceMeter(Keithley2400SourceMeter):
         pulsed=False,
         min_nplc=0.01,
         max_nplc=10.0,
+        sweep_returns_to_start=True,
     )
 
 

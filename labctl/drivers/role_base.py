@@ -52,12 +52,13 @@ class RoleBase:
         if self._reconnect is None:
             raise LabctlError(f"{self.name}: no way to reconnect was given to this role")
         with self.lock:
-            old = self.instrument.adapter
+            # Open the new link first: if that fails, the role keeps the old one to retry with.
+            fresh = self._reconnect()
+            old, self.instrument.adapter = self.instrument.adapter, fresh
             try:
                 old.close()
             except Exception:  # the old link is already broken; closing it is a courtesy
                 log.debug("closing the broken connection of %s failed", self.name, exc_info=True)
-            self.instrument.adapter = self._reconnect()
             log.warning("%s: reconnected", self.name)
 
     def close(self) -> None:

@@ -30,6 +30,7 @@ class SourceMeterBase(RoleBase):
     def __init__(self, instrument: Any, **kwargs: Any) -> None:
         super().__init__(instrument, **kwargs)
         self._mode: SourceMode | None = None  # cached; re-read by ``source_mode``
+        self._nplc = 1.0  # as set by configure_measurement: the time a reading takes
 
     # ----------------------------------------------------------------- state
     @property
@@ -88,6 +89,12 @@ class SourceMeterBase(RoleBase):
             voltage_range = check_range("voltage_range", voltage_range, 0, caps.max_voltage, "V")
         with self.lock:
             self._configure_measurement(nplc, current_range, voltage_range)
+            self._nplc = nplc
+
+    def reading_time(self) -> float:
+        """Shortest time one reading takes (s), on 60 Hz mains: the integration alone."""
+        nplc = self._nplc if self._nplc else self.capabilities.min_nplc
+        return nplc / 60.0
 
     def output_on(self) -> None:
         with self.lock:

@@ -96,7 +96,9 @@ class SCLCSweep(Procedure):
                     f"pulse_period = {self.values['pulse_period']:g} s"
                 )
         else:
-            limits.check_levels("voltage", levels, compliance)
+            # The SMU spends at least the dwell and the integration on each point.
+            interval = self.values["dwell"] + self.values["nplc"] / 60
+            limits.check_levels("voltage", levels, compliance, interval=interval)
 
     def streams(self, bench: Any) -> dict[str, dict[str, Column]]:
         return {

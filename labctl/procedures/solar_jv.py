@@ -66,7 +66,8 @@ class SolarJV(Procedure):
     def check(self, bench: Any) -> None:
         v = self.values
         levels = np.concatenate([s for s, _ in self.scans()])
-        bench.limits.check_levels("voltage", levels, v["compliance_current"])
+        bench.limits.check_levels("voltage", levels, v["compliance_current"],
+                                  interval=max(self.dwell, v["nplc"] / 60))
         bench.limits.check_source("voltage", v["precondition_voltage"], v["compliance_current"])
 
     def streams(self, bench: Any) -> dict[str, dict[str, Column]]:

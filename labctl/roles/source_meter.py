@@ -49,6 +49,8 @@ class SourceMeterCapabilities:
     pulsed: bool  #: hardware-timed pulses with a background bias
     min_nplc: float
     max_nplc: float
+    #: after a hardware sweep the output goes back to the first point (the 2400 family)
+    sweep_returns_to_start: bool = False
 
 
 @runtime_checkable

@@ -123,8 +123,15 @@ class SampleLimits:
                 f"0 to {format_si(self.max_ramp_rate, 'V/s')} (limits.max_ramp_rate)"
             )
 
-    def check_levels(self, mode: SourceMode, levels: Sequence[float], compliance: float) -> None:
-        """A whole sweep: every level, the worst-case power, and the step between points."""
+    def check_levels(
+        self,
+        mode: SourceMode,
+        levels: Sequence[float],
+        compliance: float,
+        interval: float | None = None,
+    ) -> None:
+        """A whole sweep: every level, the worst-case power, the step between points and, given
+        the shortest time per point ``interval`` (s), the sweep's slew rate."""
         points = np.asarray(levels, dtype=float)
         if len(points) == 0:
             raise ParameterError("levels: expected at least one point")
@@ -139,6 +146,15 @@ class SampleLimits:
                     f"{worst} and {worst + 1} exceeds limits.max_step = "
                     f"{format_si(self.max_step, 'V')}; use more points"
                 )
+            if interval is not None:
+                rate = float(steps[worst]) / max(interval, 1e-6)
+                if rate > self.max_ramp_rate:
+                    raise LimitError(
+                        f"levels: stepping {format_si(steps[worst], 'V')} every "
+                        f"{format_si(interval, 's')} sweeps at {format_si(rate, 'V/s')}, faster "
+                        f"than limits.max_ramp_rate = {format_si(self.max_ramp_rate, 'V/s')}; "
+                        "use a longer dwell or more points"
+                    )
 
     def describe(self) -> dict[str, str]:
         """Human-readable limits, for snapshots and the GUI."""

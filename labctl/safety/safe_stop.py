@@ -15,11 +15,13 @@ be live.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pyvisa.errors import VisaIOError
+import numpy as np
+from pyvisa.errors import InvalidSession, VisaIOError
 
 from labctl.clock import WALL_CLOCK
 from labctl.errors import SafeStopError
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 #: Errors that mean "the link to the instrument broke", as opposed to a refused command.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     VisaIOError,
+    InvalidSession,
     ConnectionError,
     TimeoutError,
     OSError,
@@ -40,14 +43,22 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 DEFAULT_RAMP_RATE = 1.0  # V/s, when the role carries no limits
 RECONNECT_ATTEMPTS = 3
 RECONNECT_BACKOFF = 0.5  # s, doubled after each failed attempt
+RAMP_STEP_TIME = 0.05  # s between the level writes of a ramp-down
 
 
 def stop_source_meter(smu: SourceMeter, ramp_rate: float | None = None) -> None:
-    """Ramp ``smu`` to zero (voltage) or set zero (current), then turn its output off."""
+    """Ramp ``smu`` to zero (voltage) or set zero (current), then turn its output off.
+
+    The state is read once (output, function, level); the ramp itself is writes only, so a
+    garbled reply cannot interrupt it half way. If the state cannot be read (garbage, an error)
+    the stop ramps down blind from the last level this session commanded. After a lost
+    connection the role reconnects and the stop starts again.
+    """
     rate = ramp_rate or _ramp_rate_of(smu)
     # The raw role, not the limits wrapper: the stop must work even if nothing was configured.
     raw: Any = getattr(smu, "inner", smu)
-    _with_reconnect(raw, lambda: _zero_and_off(raw, rate))
+    last_level = getattr(smu, "last_level", None)
+    _with_reconnect(raw, lambda: _zero_and_off(raw, rate, last_level))
 
 
 def stop_function_generator(generator: FunctionGenerator) -> None:
@@ -55,22 +66,28 @@ def stop_function_generator(generator: FunctionGenerator) -> None:
 
 
 def stop_outputs(roles: Iterable[object], ramp_rate: float | None = None) -> None:
-    """Stop every output among ``roles``; try them all, then report every failure."""
+    """Stop every output among ``roles``; try them all, then report every failure.
+
+    Generators first (they switch off at once), then the source-meters, which ramp.
+    """
+    roles = list(roles)
+    generators = [r for r in roles if implements(r, FunctionGenerator)]
+    source_meters = [r for r in roles if implements(r, SourceMeter)]
     failures: list[str] = []
     with signals_deferred():
-        for role in roles:
+        for role in generators + source_meters:
             try:
-                if implements(role, SourceMeter):
-                    stop_source_meter(role, ramp_rate)
-                elif implements(role, FunctionGenerator):
+                if role in generators:
                     stop_function_generator(role)
+                else:
+                    stop_source_meter(role, ramp_rate)
             except Exception as exc:  # keep going: the other outputs must still be stopped
                 log.critical("safe stop of %r failed: %s", role, exc)
                 failures.append(f"{getattr(role, 'name', role)}: {exc}")
-    if failures:
-        raise SafeStopError(
-            "the output may still be ON for: " + "; ".join(failures) + ". Check the bench now."
-        )
+        if failures:
+            raise SafeStopError(
+                "the output may still be ON for: " + "; ".join(failures) + ". Check the bench now."
+            )
 
 
 @contextmanager
@@ -82,14 +99,40 @@ def guarded_outputs(*roles: object, ramp_rate: float | None = None) -> Iterator[
         stop_outputs(roles, ramp_rate)
 
 
-def _zero_and_off(smu: Any, rate: float) -> None:
+def _zero_and_off(smu: Any, rate: float, last_level: float | None) -> None:
     with smu.lock:
-        if smu.output_enabled:
-            if smu.source_mode == "voltage":
-                smu.ramp_to(0.0, rate)
-            else:
-                smu.set_level(0.0)
-        smu.output_off()
+        try:
+            on = smu.output_enabled
+            mode = smu.source_mode
+            level = smu.level
+        except CONNECTION_ERRORS:
+            raise
+        except Exception as exc:
+            log.error("%s: cannot read the state for the safe stop (%s); ramping down blind "
+                      "from the last commanded level %s", getattr(smu, "name", smu), exc,
+                      last_level)
+            on, mode, level = True, "voltage", last_level or 0.0
+        try:
+            if on and level:
+                if mode == "voltage":
+                    _ramp_by_writes(smu, level, rate)
+                else:
+                    smu.set_level(0.0)
+        finally:
+            smu.output_off()  # whatever happened above, the output goes off
+
+
+def _ramp_by_writes(smu: Any, start: float, rate: float) -> None:
+    """From ``start`` to 0 V at ``rate``, with level writes only (no reads to go wrong)."""
+    write_level = getattr(smu, "_write_level", None)
+    if write_level is None:  # a role from elsewhere: its own ramp
+        smu.ramp_to(0.0, rate)
+        return
+    clock = getattr(smu, "clock", None) or WALL_CLOCK
+    steps = max(1, math.ceil(abs(start) / (rate * RAMP_STEP_TIME)))
+    for value in np.linspace(start, 0.0, steps + 1)[1:]:
+        write_level(float(value))
+        clock.sleep(abs(start) / rate / steps)
 
 
 def _with_reconnect(role: Any, action: Any) -> None:

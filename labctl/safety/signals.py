@@ -7,11 +7,14 @@ the ramp-down short: it is held and re-raised afterwards.
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+
+log = logging.getLogger(__name__)
 
 
 class Terminated(BaseException):
@@ -57,10 +60,20 @@ def signals_deferred() -> Iterator[None]:
     previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    except BaseException:
+        # An error from the block (a failed safe stop) matters more than the held signal.
+        _restore(previous)
         if received:
-            if received[0] == signal.SIGINT:
-                raise KeyboardInterrupt
-            raise Terminated(f"received signal {signal.Signals(received[0]).name}")
+            log.warning("%s arrived during the safe stop, which failed",
+                        signal.Signals(received[0]).name)
+        raise
+    _restore(previous)
+    if received:
+        if received[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Terminated(f"received signal {signal.Signals(received[0]).name}")
+
+
+def _restore(previous: dict) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)

@@ -151,3 +151,31 @@ def test_the_instrument_lock_is_held_for_a_whole_ramp(bench, fake_clock):
     fake_clock.sleep = sleep_and_probe
     smu.ramp_to(2.0, rate=5.0)
     assert seen and not any(seen)
+
+
+def test_garbage_replies_during_the_stop_still_ramp_down_blind_and_switch_off(bench):
+    smu = biased(bench, 4.0)  # the limits wrapper knows it last commanded 4 V
+    bench.responder.answers["OUTPUT?"] = lambda _query: "\x15#garbage"
+    with guarded_outputs(smu, ramp_rate=5.0):
+        pass
+    writes = bench.writes
+    assert writes[-1] == "OUTPUT 0" and not bench.output_on
+    down = levels_after_last_output_on(writes)
+    down = down[down.index(4.0):] if 4.0 in down else down
+    assert down[-1] == 0.0
+    assert max(a - b for a, b in itertools.pairwise(down)) <= 5.0 * 0.05 + 1e-9
+
+
+def test_ctrl_c_during_a_failing_stop_does_not_hide_the_failure(bench, fake_clock):
+    bench.reconnect_works = False
+    original_sleep = fake_clock.sleep
+
+    def sleep_and_interrupt(seconds):
+        os.kill(os.getpid(), signal.SIGINT)
+        original_sleep(seconds)
+
+    with pytest.raises(SafeStopError, match="may still be ON"):
+        with guarded_outputs(bench.smu, ramp_rate=5.0):
+            biased(bench)
+            bench.adapters[-1].break_connection()
+            fake_clock.sleep = sleep_and_interrupt  # Ctrl-C while the stop retries
