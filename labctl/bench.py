@@ -24,6 +24,7 @@ in :class:`~labctl.safety.LimitedSourceMeter`, so the limits apply to everything
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Mapping
@@ -33,7 +34,7 @@ from typing import Any
 
 import pyvisa
 import yaml
-from pyvisa.rname import InvalidResourceName, parse_resource_name
+from pyvisa.rname import InvalidResourceName, parse_resource_name, to_canonical_name
 
 from labctl.clock import WALL_CLOCK, Clock
 from labctl.drivers import DriverSpec, get_driver
@@ -43,6 +44,7 @@ from labctl.roles.conformance import missing_members
 from labctl.safety.guard import LimitedSourceMeter
 from labctl.safety.limits import SampleLimits
 from labctl.safety.safe_stop import stop_outputs
+from labctl.safety.signals import sigterm_raises
 
 log = logging.getLogger(__name__)
 
@@ -194,10 +196,18 @@ class Bench:
         return role_name in self.roles
 
     def __enter__(self) -> Bench:
+        # While the bench is in use, SIGTERM unwinds like Ctrl-C: outputs end at zero and off.
+        self._signals = contextlib.ExitStack()
+        self._signals.enter_context(sigterm_raises())
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        try:
+            self.close()
+        finally:
+            signals = getattr(self, "_signals", None)
+            if signals is not None:
+                signals.close()
 
     def role(self, role_name: str, kind: type | None = None) -> Any:
         if role_name not in self.roles:
@@ -230,6 +240,9 @@ class Bench:
         stop_outputs(self.roles.values())
 
     def close(self) -> None:
+        from labctl.run.engine import abort_active_run
+
+        abort_active_run(self)  # a run in progress stops first, with its own safe stop
         try:
             self.safe_stop()
         finally:
@@ -281,11 +294,17 @@ def connect_bench(
                 role_cfg, rm, clock, instruments, config, simulated=simulated
             )
     except BaseException:
-        for role in roles.values():
-            try:
-                role.close()
-            except Exception:
-                log.debug("closing %r after a failed connect failed", role, exc_info=True)
+        # Whatever was connected is left safe, then closed, with the resource manager.
+        try:
+            stop_outputs(roles.values())
+        finally:
+            for role in roles.values():
+                try:
+                    role.close()
+                except Exception:
+                    log.debug("closing %r after a failed connect failed", role, exc_info=True)
+            if rm is not None:
+                rm.close()
         raise
     return Bench(config, roles, clock, rm)
 
@@ -330,9 +349,11 @@ def _connect_role(cfg: RoleConfig, rm: Any, clock: Clock,
         except Exception as exc:
             raise BenchError(f"roles.{cfg.name}: cannot open {cfg.address}: {exc}") from exc
 
-    if cfg.address not in instruments:
-        instruments[cfg.address] = (open_instrument(), threading.RLock())
-    instrument, lock = instruments[cfg.address]
+    # One instrument, one connection and one lock, however its address is spelled.
+    key = to_canonical_name(cfg.address) if spec.visa else cfg.address
+    if key not in instruments:
+        instruments[key] = (open_instrument(), threading.RLock())
+    instrument, lock = instruments[key]
     kwargs: dict[str, Any] = dict(cfg.settings)
     if cfg.channel is not None:
         kwargs["channel"] = cfg.channel

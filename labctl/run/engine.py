@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from labctl import __version__
-from labctl.errors import SafeStopError
+from labctl.errors import LabctlError, SafeStopError
 from labctl.procedures.base import Aborted, Procedure, RunContext
 from labctl.run.records import (
     AnalysisUpdate,
@@ -38,9 +38,14 @@ from labctl.run.records import (
 )
 from labctl.run.stream import RecordStream, Subscriber, SubscriberError
 from labctl.safety.safe_stop import guarded_outputs
+from labctl.safety.signals import Terminated, sigterm_raises
 from labctl.storage.runfile import RunFileWriter
 
 log = logging.getLogger(__name__)
+
+#: The run in progress on each bench (by id): one at a time.
+_ACTIVE_RUNS: dict[int, RunHandle] = {}
+_BENCH_RUNS_LOCK = threading.Lock()
 
 #: Builds the live analyzer of a procedure: (procedure) → subscriber publishing AnalysisUpdates.
 AnalyzerFactory = Callable[[Procedure, Callable[[Record], None]], Subscriber | None]
@@ -68,6 +73,8 @@ class RunHandle:
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
         self._abort_before_start = False
+        #: Ctrl-C or SIGTERM that ended a foreground run, re-raised to the caller
+        self.interrupted: BaseException | None = None
 
     def pause(self) -> None:
         if self._context is not None:
@@ -113,16 +120,28 @@ class RunEngine:
         subscribers: Iterable[Subscriber] = (),
         background: bool = True,
     ) -> RunHandle:
-        """Check, then run ``procedure``. Nothing is touched if the checks fail."""
+        """Check, then run ``procedure``. Nothing is touched if the checks fail.
+
+        One run at a time per bench: a second run would drive the same instruments, and its safe
+        stop would switch off the first run's outputs.
+        """
         procedure.check_bench(self.bench)
         procedure.check(self.bench)
-        uid = uuid.uuid4().hex
-        started = _dt.datetime.now()
-        path = Path(out_dir) / run_file_name(procedure, started, uid) if out_dir else None
-        handle = RunHandle(procedure, uid, path)
+        with _BENCH_RUNS_LOCK:
+            busy = _ACTIVE_RUNS.get(id(self.bench))
+            if busy is not None and not busy.done:
+                raise LabctlError(
+                    f"the bench is busy with a {busy.procedure.name} run ({busy.file}); "
+                    "wait for it to end or abort it first"
+                )
+            uid = uuid.uuid4().hex
+            started = _dt.datetime.now()
+            path = Path(out_dir) / run_file_name(procedure, started, uid) if out_dir else None
+            handle = RunHandle(procedure, uid, path)
+            _ACTIVE_RUNS[id(self.bench)] = handle
         stream = RecordStream()
-        if path is not None:
-            writer = RunFileWriter(path)
+        writer = RunFileWriter(path) if path is not None else None
+        if writer is not None:
             stream.subscribe(writer, critical=True, name="run file")
         for subscriber in subscribers:
             stream.subscribe(subscriber)
@@ -136,24 +155,28 @@ class RunEngine:
 
         stream.subscribe(keep_analysis, name="handle")
         worker = threading.Thread(
-            target=self._work, args=(procedure, stream, handle), name=f"run-{procedure.name}",
-            daemon=True,
+            target=self._work, args=(procedure, stream, handle, writer, analyzer),
+            name=f"run-{procedure.name}", daemon=True,
         )
         handle._thread = worker
         if background:
             worker.start()
         else:
             worker.run()
+            if handle.interrupted is not None:
+                raise handle.interrupted  # in the foreground, Ctrl-C must reach the caller
         return handle
 
     def run(self, procedure: Procedure, **kwargs: Any) -> RunHandle:
         """Start and wait; Ctrl-C or SIGTERM abort the run safely and are then re-raised."""
-        handle = self.start(procedure, **kwargs)
-        wait_interruptibly(handle)
+        with sigterm_raises():
+            handle = self.start(procedure, **kwargs)
+            wait_interruptibly(handle)
         return handle
 
     # -- the worker --------------------------------------------------------------------------
-    def _work(self, procedure: Procedure, stream: RecordStream, handle: RunHandle) -> None:
+    def _work(self, procedure: Procedure, stream: RecordStream, handle: RunHandle,
+              writer: RunFileWriter | None, analyzer: Any) -> None:
         bench = self.bench
         status: Status = "completed"
         error: str | None = None
@@ -171,6 +194,7 @@ class RunEngine:
                 software={"labctl": __version__},
                 started=_now(),
                 clock_start=bench.clock.now(),
+                streams=descriptors,
             ))
             for name, columns in descriptors.items():
                 stream.publish(Descriptor(name, columns))
@@ -182,41 +206,48 @@ class RunEngine:
             except SubscriberError as exc:
                 status, error = "failed", f"could not store the data: {exc}"
             except SafeStopError as exc:
-                status, error = "failed", str(exc)
+                cause = exc.__context__
+                status = "failed"
+                error = str(exc) if cause is None or isinstance(cause, Aborted) else (
+                    f"{type(cause).__name__}: {cause}; then the safe stop failed: {exc}")
             except BaseException as exc:
-                status = "aborted" if isinstance(exc, KeyboardInterrupt) else "failed"
+                status = "aborted" if isinstance(exc, KeyboardInterrupt | Terminated) else "failed"
                 error = f"{type(exc).__name__}: {exc}"
+                if isinstance(exc, KeyboardInterrupt | Terminated):
+                    handle.interrupted = exc
                 log.error("run %s %s: %s", procedure.name, status, error)
                 log.debug("%s", traceback.format_exc())
             if status == "completed" and context.abort_requested:
                 status = "aborted"
-            finish = getattr(self._analyzer_of(stream), "finish", None)
-            if finish is not None:
+            if analyzer is not None:
                 try:
-                    finish()
+                    analyzer.finish()
                 except Exception as exc:  # the data is safe; say why the analysis is missing
                     log.warning("final analysis failed: %s", exc)
             stream.publish(RunStop(handle.uid, status, error, _now(), bench.clock.now()))
         except BaseException as exc:
-            status, error = "failed", f"{type(exc).__name__}: {exc}"
+            status = "failed"
+            error = f"{type(exc).__name__}: {exc}" if error is None else f"{error}; then {exc}"
             log.error("run engine failure: %s", error)
+            if writer is not None:
+                writer.close(status, error)  # whatever was measured stays readable
         finally:
             handle.status, handle.error = status, error
             handle._done.set()
 
-    @staticmethod
-    def _analyzer_of(stream: RecordStream) -> Any:
-        for entry in stream._entries:
-            if entry.name == "live analysis":
-                return entry.callback
-        return None
+
+def abort_active_run(bench: Any, timeout: float = 600.0) -> None:
+    """Abort the run in progress on ``bench`` (if any) and wait for its safe stop."""
+    with _BENCH_RUNS_LOCK:
+        handle = _ACTIVE_RUNS.get(id(bench))
+    if handle is not None and not handle.done:
+        handle.abort()
+        handle.wait(timeout)
 
 
 def wait_interruptibly(handle: RunHandle) -> None:
     """Wait for ``handle``; Ctrl-C (or SIGTERM) aborts the run, waits for its safe stop, and
     re-raises, so the caller can exit with the right code."""
-    from labctl.safety.signals import Terminated
-
     interrupted: BaseException | None = None
     while not handle.done:
         try:

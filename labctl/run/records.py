@@ -34,6 +34,8 @@ class RunStart:
     software: Mapping[str, str]
     started: str  #: ISO 8601 wall-clock time
     clock_start: float  #: s on the bench clock
+    #: every stream the run will emit, so storage can be laid out before the first data
+    streams: Mapping[str, Mapping[str, Column]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

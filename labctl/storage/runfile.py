@@ -5,14 +5,17 @@ Layout::
     /                         attrs: format, labctl_version, uid, procedure, started, stopped,
                                      status, error
     /status                   dataset (one string): "running" until the run ends
+    /error                    dataset (one string): the error of a failed run
     /parameters               attrs: <name> = value, <name>.unit = SI unit; JSON in "json"
     /bench                    attrs: "json" (identification and settings of every role)
     /data/<stream>/<column>   resizable datasets, attr "unit"; rows appended in chunks
     /analysis                 attrs: "json" (results in the `labctl analyze --json` shape)
 
-The file is written in SWMR mode: a reader (`RunFile`, `h5py.File(path, "r", swmr=True)`) can open
-it while the run writes it, and after a ``kill -9`` it still holds everything up to the last
-flush. Data is flushed at most one second after it arrives, by a timer if no more data comes.
+The file is written in SWMR mode from the start: a reader (`RunFile`, `h5py.File(path, "r",
+swmr=True)`) can open it while the run writes it, and after a ``kill -9`` it still holds everything
+up to the last flush. Data is flushed at most one second after it arrives, by a timer if no more
+data comes. Status and error are datasets updated in place, so they are on disk even if the final
+re-open (for the attributes and the analysis) fails.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 FORMAT = "labctl-run-1"
 FLUSH_INTERVAL = 1.0  # s: the most data that a crash can lose
 STATUS_LENGTH = 16
+ERROR_LENGTH = 4096
 
 
 class RunFileWriter:
@@ -92,11 +96,23 @@ class RunFileWriter:
             params.attrs[f"{name}.unit"] = entry.get("unit", "")
         f.create_group("bench").attrs["json"] = json.dumps(start.bench, default=_json_default)
         f.attrs["software"] = json.dumps(start.software)
+        f.create_dataset("error", data=np.array([b""], dtype=f"S{ERROR_LENGTH}"))
         f.create_group("data")
+        for name, columns in start.streams.items():
+            self._describe(Descriptor(name, columns))
+        # Every dataset exists: from here on the file is readable at any moment, even after a
+        # crash before the first data.
+        f.swmr_mode = True
+        self._swmr = True
+        f.flush()
 
     def _describe(self, descriptor: Descriptor) -> None:
-        if self._file is None or self._swmr:
-            raise LabctlError("descriptors must come after RunStart and before any data")
+        if self._file is None:
+            raise LabctlError("a descriptor arrived before RunStart")
+        if descriptor.stream in self._descriptors:
+            return  # laid out already from RunStart
+        if self._swmr:
+            raise LabctlError(f"stream {descriptor.stream!r} was not declared at the start")
         group = self._file["data"].create_group(descriptor.stream)
         for name, column in descriptor.columns.items():
             rows = max(1, min(4096, (1 << 20) // (8 * max(1, int(np.prod(column.shape))))))
@@ -143,26 +159,35 @@ class RunFileWriter:
     def _stop(self, stop: RunStop) -> None:
         if self._file is None:
             return
-        if not self._swmr:
-            self._file.swmr_mode = True
-            self._swmr = True
-        self._file["status"][0] = stop.status.encode()
-        self._flush()
-        self._cancel_timer()
-        self._file.close()
-        self._file = None
+        try:
+            self._write_status(stop.status, stop.error)
+        finally:
+            self._cancel_timer()
+            self._file.close()
+            self._file = None
         # Attributes cannot change under SWMR: reopen once, normally, for the final metadata.
-        with h5py.File(self.path, "r+") as f:
-            f.attrs.update(status=stop.status, error=stop.error or "", stopped=stop.stopped,
-                           clock_stop=stop.clock_stop)
-            analysis = f.create_group("analysis")
-            if self._analysis is not None:
-                payload = {
-                    "procedure": self._analysis.procedure,
-                    "results": self._analysis.results,
-                    "warnings": list(self._analysis.warnings),
-                }
-                analysis.attrs["json"] = json.dumps(payload, default=_json_default)
+        try:
+            with h5py.File(self.path, "r+") as f:
+                f.attrs.update(status=stop.status, error=stop.error or "", stopped=stop.stopped,
+                               clock_stop=stop.clock_stop)
+                analysis = f.require_group("analysis")
+                if self._analysis is not None:
+                    payload = {
+                        "procedure": self._analysis.procedure,
+                        "results": self._analysis.results,
+                        "warnings": list(self._analysis.warnings),
+                    }
+                    analysis.attrs["json"] = json.dumps(payload, default=_json_default)
+        except Exception:
+            # The data, the status and the error are on disk already; only the analysis is lost.
+            log.exception("%s: writing the final metadata failed", self.path)
+
+    def _write_status(self, status: str, error: str | None) -> None:
+        assert self._file is not None
+        self._file["status"][0] = status.encode()
+        self._file["error"][0] = (error or "").encode("utf-8", "replace")[:ERROR_LENGTH]
+        self._pending = True
+        self._flush()
 
     # -- flushing ----------------------------------------------------------------------------
     def _flush(self) -> None:
@@ -181,14 +206,16 @@ class RunFileWriter:
             self._timer.cancel()
             self._timer = None
 
-    def close(self) -> None:
-        """Close without a RunStop (used only when the engine itself fails)."""
+    def close(self, status: str = "failed", error: str | None = None) -> None:
+        """Close without a RunStop (when the engine itself fails): mark the status, keep data."""
         with self._lock:
             self._cancel_timer()
             if self._file is not None:
-                self._flush()
-                self._file.close()
-                self._file = None
+                try:
+                    self._write_status(status, error)
+                finally:
+                    self._file.close()
+                    self._file = None
 
 
 class RunFile:
@@ -228,7 +255,13 @@ class RunFile:
 
     @property
     def error(self) -> str:
-        return str(self._file.attrs.get("error", ""))
+        if "error" in self._file.attrs:
+            return str(self._file.attrs["error"])
+        if "error" in self._file:
+            dataset = self._file["error"]
+            dataset.refresh()
+            return dataset[0].decode("utf-8", "replace")
+        return ""
 
     @property
     def parameters(self) -> dict[str, dict[str, Any]]:
