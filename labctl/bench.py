@@ -41,6 +41,7 @@ from labctl.drivers import DriverSpec, get_driver
 from labctl.errors import BenchError, LabctlError, ParameterError
 from labctl.roles import ROLE_TYPES
 from labctl.roles.conformance import missing_members
+from labctl.safety.generator_guard import LimitedFunctionGenerator
 from labctl.safety.guard import LimitedSourceMeter
 from labctl.safety.limits import SampleLimits
 from labctl.safety.safe_stop import stop_outputs
@@ -371,4 +372,6 @@ def _connect_role(cfg: RoleConfig, rm: Any, clock: Clock,
         raise BenchError(f"driver {spec.name} does not provide {spec.role}: lacks {missing}")
     if spec.role == "SourceMeter":
         return LimitedSourceMeter(role, config.limits)
+    if spec.role == "FunctionGenerator":
+        return LimitedFunctionGenerator(role, config.limits)
     return role

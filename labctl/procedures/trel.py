@@ -71,9 +71,12 @@ class TrEL(Procedure):
         channels = {v["el_channel"], v["current_channel"], v["drive_channel"]}
         if len(channels) != 3:
             raise ParameterError("el_channel, current_channel and drive_channel must differ")
+        # Into 50 Ω a high-impedance LED sees up to twice the programmed level.
+        factor = 1.0 if v["load"] == "high-z" else 2.0
         for amplitude in v["amplitudes"]:
-            bench.limits.check_voltage("amplitudes", amplitude)
-        bench.limits.check_voltage("low_level", v["low_level"])
+            bench.limits.check_voltage("amplitudes" + (" (×2, load 50)" if factor > 1 else ""),
+                                       amplitude * factor)
+        bench.limits.check_voltage("low_level", v["low_level"] * factor)
 
     def streams(self, bench: Any) -> dict[str, dict[str, Column]]:
         points = self.values["points"]

@@ -17,6 +17,7 @@ limits at every moment: a higher compliance is applied after moving, a lower one
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,13 @@ class LimitedSourceMeter:
 
     def __repr__(self) -> str:
         return f"<LimitedSourceMeter {self.inner!r}>"
+
+    def __getattr__(self, name: str) -> Any:
+        # Model-specific extras (the generator's ``model``, a driver's ``instrument``) read
+        # through; every role method is defined here and checked.
+        if name.startswith("__") or name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
 
     # Pass-through state ------------------------------------------------------
     @property
