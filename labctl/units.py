@@ -29,7 +29,7 @@ def to_si(value: object, unit: str, *, name: str) -> float:
         return float(value)
     try:
         quantity = Q_(value) if isinstance(value, str) else value
-    except (pint.errors.PintError, ValueError, TypeError, AttributeError) as exc:
+    except Exception as exc:  # pint raises many kinds (undefined unit, tokenizer errors)
         wanted = f"a quantity in {unit}" if unit else "a number"
         raise ParameterError(f"{name}: cannot read {value!r} as {wanted} ({exc})") from exc
     if not isinstance(quantity, pint.Quantity):
@@ -38,7 +38,7 @@ def to_si(value: object, unit: str, *, name: str) -> float:
         # A bare number, such as "30" for a relative permittivity: plain numbers are SI.
         return float(quantity.magnitude)
     try:
-        magnitude = quantity.to(unit).magnitude
+        magnitude = quantity.to(unit or "dimensionless").magnitude
     except pint.errors.DimensionalityError as exc:
         raise ParameterError(
             f"{name}: {value!r} has units of {quantity.units:~}, "

@@ -12,8 +12,7 @@ from typing import Any, ClassVar
 from labctl.errors import ParameterError
 from labctl.procedures.base import Procedure, RunContext
 from labctl.procedures.parameters import Parameter, ParameterSet
-from labctl.procedures.scope_setup import autoscale, set_window, trigger_on_drive
-from labctl.procedures.trel import _resample
+from labctl.procedures.scope_setup import autoscale, resample, set_window, trigger_on_drive
 from labctl.roles import FunctionGenerator, Oscilloscope
 from labctl.run.records import Column
 
@@ -125,8 +124,8 @@ class ACDrive(Procedure):
             "captures",
             frequency=frequency,
             elapsed=ctx.elapsed(),
-            time=_resample(captured[el].time, v["points"]),
-            el=_resample(captured[el].voltage, v["points"]),
-            current=_resample(captured[cur].voltage, v["points"]) / v["shunt_resistance"],
-            drive=_resample(captured[drv].voltage, v["points"]),
+            time=resample(captured[el].time, v["points"]),
+            el=resample(captured[el].voltage, v["points"]),
+            current=resample(captured[cur].voltage, v["points"]) / v["shunt_resistance"],
+            drive=resample(captured[drv].voltage, v["points"]),
         )

@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from labctl.errors import ParameterError
 from labctl.procedures.base import Procedure, RunContext
 from labctl.procedures.common import (
     PHOTODIODE_PARAMETERS,
@@ -40,8 +41,10 @@ class DCDrive(Procedure):
         Parameter("current_density", "A/m**2", 200.0, -1e6, 1e6, display_unit="mA/cm**2",
                   doc="constant J in current mode (20 mA/cm² = 200 A/m²)"),
         Parameter("voltage", "V", 4.0, -1100.0, 1100.0, doc="constant V in voltage mode"),
-        Parameter("compliance", "", 0.0, 0.0, 1100.0,
-                  doc="V in current mode, A in voltage mode; 0 = the sample's limit"),
+        Parameter("compliance_voltage", "V", 0.0, 0.0, 1100.0,
+                  doc="current mode: the voltage limit; 0 = the sample's limits.max_voltage"),
+        Parameter("compliance_current", "A", 0.0, 0.0, 1.5, display_unit="mA",
+                  doc="voltage mode: the current limit; 0 = the sample's current limit"),
         Parameter("duration", "s", 3600.0, 1.0, 3.6e7, display_unit="h"),
         Parameter("stop_at", kind=str, default="duration", choices=("duration", "t50")),
         Parameter("sample_interval", "s", 10.0, 0.01, 86400.0),
@@ -55,11 +58,20 @@ class DCDrive(Procedure):
 
     def _compliance(self, bench: Any) -> float:
         v = self.values
-        if v["compliance"]:
-            return v["compliance"]
         if v["mode"] == "current":
-            return min(bench.limits.max_voltage, bench.role("smu").capabilities.max_voltage)
-        return min(bench.limits.effective_max_current, bench.role("smu").capabilities.max_current)
+            chosen, limit, name = v["compliance_voltage"], bench.limits.max_voltage, "voltage"
+        else:
+            chosen, limit = v["compliance_current"], bench.limits.effective_max_current
+            name = "current"
+        if chosen:
+            return chosen
+        if math.isinf(limit):
+            # Never default to the instrument's full range (1100 V on a 2410) on a sample.
+            raise ParameterError(
+                f"compliance_{name}: set it, or give the bench a limits.max_{name}; without "
+                "either the compliance would be the instrument's full range"
+            )
+        return limit
 
     def _level(self) -> float:
         v = self.values

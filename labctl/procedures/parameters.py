@@ -163,7 +163,13 @@ def _parse_list(name: str, value: Any, unit: str) -> list[float]:
         # A trailing unit applies to every item: "1, 20, 50 Hz".
         items = [item.strip() for item in text.split(",") if item.strip()]
         if items and unit:
-            last = Q_(items[-1]) if not _is_number(items[-1]) else None
+            try:
+                last = Q_(items[-1]) if not _is_number(items[-1]) else None
+            except Exception as exc:  # an unknown unit, a stray bracket
+                raise ParameterError(
+                    f"{name}: cannot read {value!r} as a list in {unit} ({exc}); write it as "
+                    f"'1, 20, 50 {unit}'"
+                ) from exc
             if last is not None and hasattr(last, "units") and str(last.units) != "dimensionless":
                 suffix = f" {last.units}"
                 items = [i if not _is_number(i) else i + suffix for i in items]

@@ -64,6 +64,11 @@ class SCLCSweep(Procedure):
                 f"v_min = {v['v_min']:g} V must be below v_max = {v['v_max']:g} V"
             )
         if v["spacing"] == "log":
+            if v["v_min"] <= 0:
+                raise ParameterError(
+                    f"v_min = {v['v_min']:g} V: a log grid needs v_min > 0 (0 V is added by "
+                    "include_zero)"
+                )
             up = np.geomspace(v["v_min"], v["v_max"], v["points"])
         else:
             up = np.linspace(v["v_min"], v["v_max"], v["points"])

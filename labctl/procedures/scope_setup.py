@@ -73,3 +73,12 @@ def _nearest_125(value: float) -> float:
         if candidate >= value * 0.999:
             return float(candidate)
     return float(10 ** (exponent + 1))
+
+
+def resample(values: np.ndarray, points: int) -> np.ndarray:
+    """The scope may return another record length than asked: bring it to ``points``."""
+    values = np.asarray(values, dtype=float)
+    if len(values) == points:
+        return values
+    positions = np.linspace(0, len(values) - 1, points)
+    return np.interp(positions, np.arange(len(values)), values)

@@ -12,12 +12,10 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import numpy as np
-
 from labctl.errors import ParameterError
 from labctl.procedures.base import Procedure, RunContext
 from labctl.procedures.parameters import Parameter, ParameterSet
-from labctl.procedures.scope_setup import autoscale, set_window, trigger_on_drive
+from labctl.procedures.scope_setup import autoscale, resample, set_window, trigger_on_drive
 from labctl.roles import FunctionGenerator, Oscilloscope
 from labctl.run.records import Column
 
@@ -116,24 +114,15 @@ class TrEL(Procedure):
             scope.set_averaging(v["averages"])
             captured = scope.capture((el, cur, drv), timeout=max(10.0, 4 * v["averages"]
                                                                  * v["period"]))
-            time = _resample(captured[el].time, v["points"])
+            time = resample(captured[el].time, v["points"])
             ctx.emit(
                 "traces",
                 amplitude=amplitude,
                 time=time,
-                el=_resample(captured[el].voltage, v["points"]),
-                current=_resample(captured[cur].voltage, v["points"]) / v["shunt_resistance"],
-                drive=_resample(captured[drv].voltage, v["points"]),
+                el=resample(captured[el].voltage, v["points"]),
+                current=resample(captured[cur].voltage, v["points"]) / v["shunt_resistance"],
+                drive=resample(captured[drv].voltage, v["points"]),
             )
             ctx.progress((index + 1) / len(v["amplitudes"]),
                          f"{amplitude:g} V, {scales[el]:g} V/div on EL")
         generator.output_off()
-
-
-def _resample(values: np.ndarray, points: int) -> np.ndarray:
-    """The scope may return another record length than asked: bring it to ``points``."""
-    values = np.asarray(values, dtype=float)
-    if len(values) == points:
-        return values
-    positions = np.linspace(0, len(values) - 1, points)
-    return np.interp(positions, np.arange(len(values)), values)

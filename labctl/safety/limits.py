@@ -64,6 +64,14 @@ class SampleLimits:
             raise ParameterError(
                 f"limits: unknown key(s) {unknown}; allowed: {', '.join(LIMIT_FIELDS)}"
             )
+        for key, value in values.items():
+            unit = LIMIT_FIELDS[key][0]
+            if isinstance(value, int | float) and not isinstance(value, bool) and unit:
+                # A bare 4 would be 4 m² for the area: a limit states its unit.
+                raise ParameterError(
+                    f"limits.{key}: give a unit, e.g. '{value} {_example_unit(key)}' "
+                    f"(a bare {value} would be read as {value} {unit})"
+                )
         parsed = {
             key: to_si(value, LIMIT_FIELDS[key][0], name=f"limits.{key}")
             for key, value in values.items()
@@ -164,3 +172,8 @@ class SampleLimits:
             if value is not None and math.isfinite(value):
                 out[key] = format_si(value, unit)
         return out
+
+
+def _example_unit(key: str) -> str:
+    return {"area": "mm**2", "max_current": "mA", "max_current_density": "mA/cm**2",
+            "max_power": "mW", "max_ramp_rate": "V/s", "max_step": "V"}.get(key, "V")

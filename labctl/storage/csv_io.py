@@ -113,9 +113,10 @@ def read_csv(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, str], d
         if not line.startswith("#"):
             body_start = index
             break
-        match = re.match(r"#\s+(\w+):\s*(.*)$", line)
+        match = re.match(r"#\s+([^:]+):\s*(.*)$", line)
         if match and not line.startswith(("#Procedure", "#Parameters", "#Data", "#Status")):
-            parameters[match.group(1)] = match.group(2).strip()
+            # pymeasure writes parameter names as people read them: "Maximum voltage".
+            parameters[snake(match.group(1))] = match.group(2).strip()
     else:
         raise LabctlError(f"{path}: no data rows after the header")
     reader = csv.reader(io.StringIO("\n".join(lines[body_start:])))
@@ -156,11 +157,12 @@ def _to_si(values: np.ndarray, unit: str, path: Path, label: str) -> tuple[np.nd
         quantity = Q_(1.0, unit.replace("^", "**").replace("²", "**2").replace("µ", "u"))
     except Exception as exc:
         raise LabctlError(f"{path}: column {label!r}: unknown unit {unit!r} ({exc})") from exc
+    column = Q_(values, quantity.units)  # converting whole columns handles offsets (°C → K)
     for preferred in PREFERRED_UNITS:
         if quantity.dimensionality == Q_(1.0, preferred).dimensionality:
-            return values * quantity.to(preferred).magnitude, preferred
-    base = quantity.to_base_units()
-    return values * base.magnitude, f"{base.units:~}".replace(" ", "")
+            return np.asarray(column.to(preferred).magnitude, dtype=float), preferred
+    base = column.to_base_units()
+    return np.asarray(base.magnitude, dtype=float), f"{base.units:~}".replace(" ", "")
 
 
 def write_columns_csv(path: str | Path, columns: Mapping[str, np.ndarray],

@@ -58,3 +58,13 @@ def test_bad_files_say_what_is_wrong(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(LabctlError, match=message):
         read_csv(path)
+
+
+def test_offset_units_and_pymeasure_parameter_names(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("#Parameters:\n#\tMaximum voltage: 8 V\n#Data:\nTemperature (degC),Time (s)\n"
+                    "25,0\n")
+    columns, units, parameters = read_csv(path)
+    assert columns["temperature"][0] == pytest.approx(298.15)
+    assert units["temperature"] == "K"
+    assert parameters["maximum_voltage"] == "8 V"
