@@ -37,6 +37,7 @@ from labctl.run.records import (
     Status,
 )
 from labctl.run.stream import RecordStream, Subscriber, SubscriberError
+from labctl.safety.guard import RampInterrupted
 from labctl.safety.safe_stop import guarded_outputs
 from labctl.safety.signals import Terminated, sigterm_raises
 from labctl.storage.runfile import RunFileWriter
@@ -198,10 +199,13 @@ class RunEngine:
             ))
             for name, columns in descriptors.items():
                 stream.publish(Descriptor(name, columns))
+            interruptible = [r for r in bench.roles.values() if hasattr(r, "interrupt")]
+            for role in interruptible:
+                role.interrupt = lambda: context.abort_requested
             try:
                 with guarded_outputs(*bench.roles.values()):
                     procedure.run(context)
-            except Aborted:
+            except (Aborted, RampInterrupted):
                 status = "aborted"
             except SubscriberError as exc:
                 status, error = "failed", f"could not store the data: {exc}"
@@ -217,6 +221,8 @@ class RunEngine:
                     handle.interrupted = exc
                 log.error("run %s %s: %s", procedure.name, status, error)
                 log.debug("%s", traceback.format_exc())
+            for role in interruptible:
+                role.interrupt = None
             if status == "completed" and context.abort_requested:
                 status = "aborted"
             if analyzer is not None:

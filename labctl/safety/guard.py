@@ -16,14 +16,18 @@ limits at every moment: a higher compliance is applied after moving, a lower one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from labctl.errors import LimitError
+from labctl.errors import LabctlError, LimitError
 from labctl.roles.source_meter import Reading, SourceMeter, SourceMode, SweepResult
 from labctl.safety.limits import SampleLimits
+
+
+class RampInterrupted(LabctlError):  # noqa: N818 - a status, like KeyboardInterrupt
+    """A ramp away from zero was stopped because the run was aborted."""
 
 
 class LimitedSourceMeter:
@@ -38,6 +42,8 @@ class LimitedSourceMeter:
         self._mode: SourceMode | None = None
         #: The last level this wrapper commanded: what a blind safe stop ramps down from.
         self.last_level: float | None = None
+        #: Asked between the legs of a ramp away from zero; True stops it (a run's abort).
+        self.interrupt: Callable[[], bool] | None = None
 
     def __repr__(self) -> str:
         return f"<LimitedSourceMeter {self.inner!r}>"
@@ -199,6 +205,9 @@ class LimitedSourceMeter:
         start = self.inner.level
         legs = max(1, int(np.ceil(abs(level - start) / self.limits.max_step)))
         for waypoint in np.linspace(start, level, legs + 1)[1:]:
+            # A long ramp up (hundreds of volts) must not hold an abort until it is done.
+            if self.interrupt is not None and abs(waypoint) > abs(start) and self.interrupt():
+                raise RampInterrupted(f"{self.name}: ramp to {level:g} V stopped by an abort")
             self.inner.ramp_to(float(waypoint), self.limits.max_ramp_rate)
 
     def _point_time(self, dwell: float) -> float:

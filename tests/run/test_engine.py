@@ -208,3 +208,29 @@ def test_kill_9_keeps_everything_up_to_the_last_flush(tmp_path):
         assert run.status == "running"  # never finished: the writer was killed
         stored = len(run.read("jv")["current"])
     assert stored >= reported
+
+
+def test_abort_stops_a_long_ramp_up_and_ramps_back_down(tmp_path):
+    from labctl.procedures.lateral_pl import LateralPL
+
+    path = default_bench_path().parent / "benches" / "lateral_pl.yaml"  # 2410, 50 V/s, 5 V steps
+    with connect_bench(path) as bench:
+        sim = bench.resource_manager.visalib.bench.instruments["GPIB0::25::INSTR"]
+        levels = []
+        original = sim.process
+
+        def watch(message):
+            reply = original(message)
+            levels.append(float(sim.get("source_voltage")) if sim.output else 0.0)
+            if levels[-1] > 100:
+                handle.abort()  # half way up a ramp to 900 V
+            return reply
+
+        sim.process = watch
+        # 1 mm gap × 9e5 V/m = 900 V: an 18 s ramp up at 50 V/s.
+        procedure = LateralPL(gap="1 mm", fields=[9e5], on_time="60 s", off_time="10 s",
+                              baseline_time="1 s", spectrum_interval="1 s")
+        handle = RunEngine(bench).start(procedure, out_dir=tmp_path)
+        assert handle.wait(60) == "aborted"
+    assert 100 < max(levels) < 150  # stopped within one leg (5 V) of the abort, not at 900 V
+    assert levels[-1] == 0.0 and sim.output is False
