@@ -16,6 +16,9 @@ from labctl.run.engine import RunEngine, wait_interruptibly
 from labctl.run.records import AnalysisUpdate, Progress, Record
 from labctl.safety.signals import Terminated, sigterm_raises
 
+#: Results that help to judge the others, shown after the headline numbers.
+SECONDARY_RESULTS = {"n_t_min", "max_slope", "conductivity", "baseline", "plateau", "peak",
+                     "decay_integral", "frequency", "drive_amplitude", "el_mean"}
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
@@ -208,8 +211,13 @@ class TerminalViewer:
             self.fraction, self.message = record.fraction, record.message
             self._draw()
         elif isinstance(record, AnalysisUpdate) and not record.final:
-            shown = [f"{k}={v['value']:.3g}" for k, v in record.results.items()
-                     if v.get("value") is not None][:4]
+            from labctl.units import for_people
+
+            # The headline numbers first; helpers such as the maximum slope last.
+            ranked = sorted(record.results.items(),
+                            key=lambda item: item[0] in SECONDARY_RESULTS)
+            shown = [f"{k} {for_people(v['value'], v.get('unit', ''), 3)}"
+                     for k, v in ranked if v.get("value") is not None][:4]
             self.analysis = "  ".join(shown)
 
     def _draw(self) -> None:
