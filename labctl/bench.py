@@ -283,6 +283,10 @@ def connect_bench(
     if library == "@labsim" and config.source is not None:
         # The simulated bench reads its instruments and device under test from the same file.
         library = f"{config.source}@labsim"
+        if not (config.raw.get("sim") or {}).get("dut"):
+            log.warning("%s has no sim: dut: section; the simulator uses its default device "
+                        "(an electron-only SCLC sample): see instruments/benches/ for others",
+                        config.source)
     simulated = library.endswith("@labsim")
     needs_visa = simulated or any(r.driver.visa for r in config.roles.values())
     rm = _resource_manager(library, config) if needs_visa else None

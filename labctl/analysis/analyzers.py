@@ -18,6 +18,7 @@ from labctl.analysis.streaming import Columns, StreamingAnalyzer, register
 from labctl.analysis.timeseries import analyze_bias_response
 from labctl.analysis.trel import analyze_trel
 from labctl.procedures.parameters import Parameter, ParameterSet
+from labctl.units import for_people
 
 AREA = Parameter("area", "m**2", None, 1e-12, 1.0, display_unit="mm**2",
                  doc="device area (J = I / area)")
@@ -32,6 +33,37 @@ def _current(columns: Columns, area: float | None) -> np.ndarray:
     if density is not None and area:
         return density * area
     raise KeyError("current")
+
+
+TREL_STEP_RESULTS = ("delay_time", "rise_time", "overshoot_ratio", "decay_time")
+AC_STEP_RESULTS = ("el_amplitude", "phase_lag", "forward_reverse_ratio")
+PL_STEP_RESULTS = ("quench_ratio", "response_time", "recovery_time", "recovered_fraction")
+
+
+def with_steps(steps: list[tuple[str, AnalysisResult]], what: str,
+               names: tuple[str, ...]) -> AnalysisResult:
+    """The last step's full result, plus ``name[label]`` for every step of a multi-step run."""
+    label, last = steps[-1]
+    result = AnalysisResult(dict(last.quantities), list(last.warnings), dict(last.extras))
+    if len(steps) > 1:
+        result.warn(f"the results without brackets are for the last {what}, {label}; every "
+                    f"{what} has its own, e.g. {names[0]}[{steps[0][0]}]")
+        for step_label, step in steps:
+            for name in names:
+                quantity = step.quantities.get(name)
+                if quantity is not None:
+                    result.quantities[f"{name}[{step_label}]"] = quantity
+            for warning in step.warnings:
+                if step is not last:
+                    result.warn(f"[{step_label}] {warning}")
+    return result
+
+
+def _in_compliance(columns: Columns) -> np.ndarray:
+    flags = columns.get("compliance")
+    if flags is None:
+        return np.zeros(len(columns), dtype=bool)
+    return np.nan_to_num(flags) > 0
 
 
 def _forward(columns: Columns) -> np.ndarray:
@@ -57,11 +89,23 @@ class SCLCAnalyzer(StreamingAnalyzer):
     def analyze(self, *, final: bool) -> AnalysisResult:
         v = self.values
         keep = _forward(self.columns)
-        return analyze_sclc(
+        clamped = _in_compliance(self.columns) & keep
+        keep &= ~clamped
+        if np.count_nonzero(keep) < 3:
+            result = AnalysisResult()
+            result.warn("too few forward points below the compliance to analyse")
+            return result
+        result = analyze_sclc(
             self.columns["voltage"][keep], _current(self.columns, v["area"])[keep],
             thickness=v["thickness"], eps_r=v["eps_r"], area=v["area"],
             temperature=v["temperature"], v_bi=v["v_bi"],
         )
+        if np.any(clamped):
+            first = float(np.min(np.abs(self.columns["voltage"][clamped])))
+            result.warn(f"{np.count_nonzero(clamped)} points hit the current compliance (from "
+                        f"{first:.3g} V) and were left out; raise compliance_current to "
+                        "measure them")
+        return result
 
 
 @register
@@ -119,6 +163,11 @@ class JVLAnalyzer(StreamingAnalyzer):
         if luminance is None:
             result.warn("luminance: the photodiode is not calibrated (luminance_calibration = 0);"
                         " turn-on voltage and luminance need a calibration")
+        eqe = result.value("max_eqe")
+        if eqe is not None and eqe > 1.0:
+            # More photons out than electrons in: noise, or a wrong responsivity or geometry.
+            result.add_missing("max_eqe", "", f"the computed EQE, {eqe:.3g}, is above 100 %: the "
+                               "photodiode signal is noise or its calibration is wrong")
         return result
 
 
@@ -130,12 +179,21 @@ class DCDriveAnalyzer(StreamingAnalyzer):
 
     def analyze(self, *, final: bool) -> AnalysisResult:
         luminance = self.columns.get("luminance")
-        if luminance is not None:
-            return analyze_lifetime(self.columns["time"], luminance)
-        result = analyze_lifetime(self.columns["time"], self.columns["photocurrent"],
-                                  luminance_unit="A")
-        result.warn("lifetime from the photodiode current: luminance is not calibrated, "
-                    "ratios and times are unaffected")
+        light, unit = (luminance, "cd/m**2") if luminance is not None else (
+            self.columns.get("photocurrent"), "A")
+        time = self.columns["time"]
+        valid = np.isfinite(light) & (light > 0) if light is not None else np.zeros(len(time), bool)
+        if np.count_nonzero(valid) < 5 or np.nanmax(light[valid]) <= 0:
+            result = AnalysisResult()
+            for name, unit_ in (("t50", "s"), ("t95", "s"), ("overshoot_ratio", ""),
+                                ("time_to_peak", "s")):
+                result.add_missing(name, unit_, "no light was recorded (no photodiode on the "
+                                   "bench, or a device that does not emit)")
+            return result
+        result = analyze_lifetime(time[valid], light[valid], luminance_unit=unit)
+        if luminance is None:
+            result.warn("lifetime from the photodiode current: luminance is not calibrated, "
+                        "ratios and times are unaffected")
         return result
 
 
@@ -155,30 +213,40 @@ class TrELAnalyzer(StreamingAnalyzer):
     def unit_complete(self, data: Mapping[str, Any]) -> bool:
         return True  # every row is a whole trace
 
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        self._per_trace: list[tuple[str, AnalysisResult]] = []
+
     def ingest(self, data: Mapping[str, Any]) -> None:
         # A CSV holds one trace as columns; a run file holds traces as rows of arrays.
         if np.asarray(data["el"]).ndim == 1:
             data = {k: np.asarray(v)[np.newaxis, ...] for k, v in data.items()}
         super().ingest(data)
+        # Each trace is analysed once, when it arrives: cost in proportion to the new data.
+        rows = len(self.columns)
+        for row in range(rows - len(np.asarray(data["el"])), rows):
+            self._per_trace.append(self._analyze_trace(row))
 
-    def analyze(self, *, final: bool) -> AnalysisResult:
+    def _analyze_trace(self, row: int) -> tuple[str, AnalysisResult]:
         v = self.values
-        row = len(self.columns) - 1  # the latest trace (the highest amplitude when swept)
         trace = {name: self.columns[name][row] for name in ("time", "el", "current", "drive",
                                                              "amplitude")
                  if name in self.columns}
         drive = trace.get("drive")
+        amplitude = float(trace["amplitude"]) if "amplitude" in trace else None
         result = analyze_trel(
             trace["time"], trace["el"], drive=drive, current=trace.get("current"),
             pulse_start=None if drive is not None else 0.0,
             pulse_end=(v["pulse_width"] if drive is None and v["pulse_width"] else None),
             thickness=v["thickness"], eps_r=v["eps_r"], area=v["area"],
-            resistance=v["resistance"],
-            voltage=float(trace["amplitude"]) if "amplitude" in trace else None,
+            resistance=v["resistance"], voltage=amplitude,
+            el_unit=self.units.get("el", "V"),
         )
-        if len(self.columns) > 1:
-            result.extras["traces"] = len(self.columns)
-        return result
+        label = f"{amplitude:g} V" if amplitude is not None else f"trace {row + 1}"
+        return label, result
+
+    def analyze(self, *, final: bool) -> AnalysisResult:
+        return with_steps(self._per_trace, "amplitude", TREL_STEP_RESULTS)
 
 
 @register
@@ -190,31 +258,34 @@ class ACAnalyzer(StreamingAnalyzer):
     def unit_complete(self, data: Mapping[str, Any]) -> bool:
         return True
 
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        self._per_capture: list[tuple[str, AnalysisResult]] = []
+
     def ingest(self, data: Mapping[str, Any]) -> None:
         if np.asarray(data["el"]).ndim == 1:
             data = {k: np.asarray(v)[np.newaxis, ...] for k, v in data.items()}
         super().ingest(data)
         # Analyse each capture once, as it arrives: cost in proportion to the new data.
         rows = len(self.columns)
+        frequencies = self.columns.get("frequency")
         for row in range(rows - len(np.asarray(data["el"])), rows):
             capture = analyze_ac(self.columns["time"][row], self.columns["el"][row],
-                                 self.columns["drive"][row])
-            self._per_capture.append(capture)
-
-    def __init__(self, **settings: Any) -> None:
-        super().__init__(**settings)
-        self._per_capture: list[AnalysisResult] = []
+                                 self.columns["drive"][row], el_unit=self.units.get("el", "V"))
+            label = (f"{frequencies[row]:g} Hz" if frequencies is not None
+                     else f"capture {row + 1}")
+            seen = sum(1 for name, _ in self._per_capture if name.split(" #")[0] == label)
+            self._per_capture.append((f"{label} #{seen + 1}" if seen else label, capture))
 
     def analyze(self, *, final: bool) -> AnalysisResult:
-        latest = self._per_capture[-1]
-        result = AnalysisResult(dict(latest.quantities), list(latest.warnings), dict(latest.extras))
+        result = with_steps(self._per_capture, "frequency", AC_STEP_RESULTS)
         frequencies = self.columns.get("frequency")
         if frequencies is not None:
             result.extras["frequency"] = frequencies.copy()
             result.extras["el_amplitude"] = np.array(
-                [c.value("el_amplitude") or np.nan for c in self._per_capture])
+                [c.value("el_amplitude") or np.nan for _, c in self._per_capture])
             result.extras["phase_lag"] = np.array(
-                [c.value("phase_lag") or np.nan for c in self._per_capture])
+                [c.value("phase_lag") or np.nan for _, c in self._per_capture])
         return result
 
 
@@ -244,48 +315,75 @@ class LateralPLAnalyzer(StreamingAnalyzer):
 
     def analyze(self, *, final: bool) -> AnalysisResult:
         time, bias = self.columns["time"], self.columns["bias"]
-        signal = self.features["integrated_intensity"] if len(self.features) else self.columns["pl"]
-        on = np.flatnonzero(bias != 0)
-        result = AnalysisResult()
-        if len(on) and len(self.features) and on[0] > 0:
-            # Spectral features at the end of the baseline, before any field.
-            base = slice(0, on[0])
-            for name, unit in (("peak_wavelength", "m"), ("fwhm", "m")):
-                result.add(name, float(np.nanmedian(self.features[name][base])), unit,
-                           "median over the baseline spectra")
-            result.add("integrated_intensity", float(np.nanmedian(signal[base])), "",
-                       "median over the baseline spectra (counts·m)")
-        elif len(self.features):
-            for name, unit in (("peak_wavelength", "m"), ("fwhm", "m")):
-                result.add(name, float(np.nanmedian(self.features[name])), unit, "median")
-            result.add("integrated_intensity", float(np.nanmedian(signal)), "", "median")
-        else:
-            for name, unit in (("peak_wavelength", "m"), ("fwhm", "m")):
-                result.add_missing(name, unit, "the data hold no spectra")
-        if not len(on):
+        signal = (self.features["integrated_intensity"] if len(self.features)
+                  else self.columns["pl"])
+        segments = _bias_segments(bias)
+        first_on = segments[0][0] if segments else len(bias)
+        result = self._spectral(signal, first_on)
+        if not segments:
             for name, unit in (("quench_ratio", ""), ("recovery_time", "s"),
                                ("recovered_fraction", "")):
                 result.add_missing(name, unit, "no bias was applied in the data")
             return result
-        first_on = on[0]
-        off_after = np.flatnonzero((bias == 0) & (np.arange(len(bias)) > first_on))
-        if not len(off_after):
-            cycle = analyze_bias_response(time, signal, float(time[first_on]), float(time[-1]))
-        else:
-            first_off = off_after[0]
-            next_on = on[on > first_off]
-            stop = next_on[0] if len(next_on) else len(bias)
-            cycle = analyze_bias_response(time[:stop], signal[:stop], float(time[first_on]),
-                                          float(time[first_off]))
+        steps = []
+        for index, (on, off) in enumerate(segments):
+            window_start = segments[index - 1][1] if index else 0
+            window_stop = segments[index + 1][0] if index + 1 < len(segments) else len(bias)
+            window = slice(window_start, window_stop)
+            bias_off = float(time[off]) if off < len(time) else float(time[-1])
+            cycle = analyze_bias_response(time[window], signal[window], float(time[on]),
+                                          bias_off)
+            steps.append((self._step_label(on), cycle))
+        # The first bias step carries the headline results; later ones are named by field.
+        label, first = steps[0]
         for name in ("quench_ratio", "response_time", "recovery_time", "recovered_fraction",
                      "reversible_change", "irreversible_change"):
-            if name in cycle.quantities:
-                result.quantities[name] = cycle.quantities[name]
-        for warning in cycle.warnings:
+            if name in first.quantities:
+                result.quantities[name] = first.quantities[name]
+        for warning in first.warnings:
             result.warn(warning)
-        if self.values["gap"] and len(on):
-            field = float(bias[first_on]) / self.values["gap"]
-            result.add("field", field, "V/m", "first bias / gap")
+        if len(steps) > 1:
+            result.warn(f"the results without brackets are for the first bias step, {label}; "
+                        f"every step has its own, e.g. quench_ratio[{steps[1][0]}]")
+            for step_label, step in steps:
+                for name in PL_STEP_RESULTS:
+                    if name in step.quantities:
+                        result.quantities[f"{name}[{step_label}]"] = step.quantities[name]
+        if self.values["gap"]:
+            result.add("field", float(bias[first_on]) / self.values["gap"], "V/m",
+                       "first bias / gap")
         result.extras.update(time=time, signal=signal, bias=bias,
                              peak_wavelength=self.features.get("peak_wavelength"))
         return result
+
+    def _spectral(self, signal: np.ndarray, first_on: int) -> AnalysisResult:
+        """Peak, width and intensity over the baseline (or over everything, if no baseline)."""
+        result = AnalysisResult()
+        if not len(self.features):
+            for name, unit in (("peak_wavelength", "m"), ("fwhm", "m")):
+                result.add_missing(name, unit, "the data hold no spectra")
+            return result
+        base = slice(0, first_on) if first_on > 0 else slice(None)
+        where = "over the baseline spectra" if first_on > 0 else "over all spectra"
+        for name, unit in (("peak_wavelength", "m"), ("fwhm", "m")):
+            values = self.features[name][base]
+            if np.all(np.isnan(values)):
+                result.add_missing(name, unit, "no spectrum rose clearly above its noise")
+            else:
+                result.add(name, float(np.nanmedian(values)), unit, f"median {where}")
+        result.add("integrated_intensity", float(np.nanmedian(signal[base])), "",
+                   f"median {where}, counts·m")
+        return result
+
+    def _step_label(self, index: int) -> str:
+        field = self.columns.get("field")
+        if field is not None:
+            return for_people(float(field[index]), "V/m", 3)
+        return f"{float(self.columns['bias'][index]):g} V"
+
+
+def _bias_segments(bias: np.ndarray) -> list[tuple[int, int]]:
+    """(first index, first index after) of every stretch with the bias on."""
+    on = np.concatenate([[False], bias != 0, [False]])
+    edges = np.flatnonzero(np.diff(on.astype(int)))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]

@@ -50,14 +50,15 @@ def load_and_analyze(
             if cls.stream not in run.streams():
                 raise LabctlError(f"{path}: no '{cls.stream}' data for the {name} analysis")
             data = run.read(cls.stream)
-        return _run(name, cls, {**stored, **overrides}, data, path)
+            units = run.columns(cls.stream)
+        return _run(name, cls, {**stored, **overrides}, data, path, units)
     if procedure is None:
         raise ParameterError(
             f"{path} is a CSV file: say which analysis with --procedure NAME "
             "(sclc, trel, solar_jv, lateral_pl, dc_drive, ac_drive, jvl)"
         )
     cls = analyzer_class(procedure)
-    columns, _units, header = read_csv(path)
+    columns, units, header = read_csv(path)
     missing = [need for need in cls.required_columns
                if not any(option in columns for option in need.split("|"))]
     if missing:
@@ -68,11 +69,11 @@ def load_and_analyze(
         )
     known = {p.name for p in cls.settings}
     stored = {k: v for k, v in header.items() if k in known}
-    return _run(procedure, cls, {**stored, **overrides}, columns, path)
+    return _run(procedure, cls, {**stored, **overrides}, columns, path, units)
 
 
 def _run(name: str, cls: type[StreamingAnalyzer], settings: Mapping[str, Any],
-         data: Mapping[str, Any], path: Path) -> Analysed:
+         data: Mapping[str, Any], path: Path, units: Mapping[str, str]) -> Analysed:
     unknown = sorted(set(settings) - {p.name for p in cls.settings})
     if unknown:
         raise ParameterError(
@@ -80,6 +81,7 @@ def _run(name: str, cls: type[StreamingAnalyzer], settings: Mapping[str, Any],
             f"{', '.join(p.name for p in cls.settings) or 'no settings'}"
         )
     analyzer = cls(**settings)
+    analyzer.units = dict(units)
     if not data or not len(next(iter(data.values()))):
         raise LabctlError(f"{path}: no data rows")
     analyzer.update(cls.stream, data)

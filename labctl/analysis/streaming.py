@@ -80,6 +80,8 @@ class StreamingAnalyzer:
         known = {p.name for p in self.settings}
         self.values = self.settings.resolve({k: v for k, v in settings.items() if k in known})
         self.columns = Columns()
+        #: column units (SI, "" for arbitrary), when the source states them
+        self.units: dict[str, str] = {}
         self._analysed_rows = 0
         self._last: AnalysisResult | None = None
 

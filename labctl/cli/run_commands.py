@@ -185,8 +185,9 @@ def format_results(update: AnalysisUpdate) -> str:
     from labctl.units import for_people
 
     lines = []
+    width = max((len(name) for name in update.results), default=10)
     for name, entry in update.results.items():
-        lines.append(f"  {name:<24} {for_people(entry.get('value'), entry.get('unit', ''))}")
+        lines.append(f"  {name:<{width}}  {for_people(entry.get('value'), entry.get('unit', ''))}")
     lines.extend(f"  warning: {w}" for w in update.warnings)
     return "\n".join(lines)
 

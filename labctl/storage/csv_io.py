@@ -52,6 +52,11 @@ ALIASES = {
 #: SI units a column is converted to, chosen by dimensionality.
 PREFERRED_UNITS = ("V", "A", "A/m**2", "s", "m", "m**2", "W", "W/m**2", "Hz", "ohm", "F", "K",
                    "cd/m**2", "cd/A", "V/m", "1/m**3", "m**2/(V*s)", "C")
+#: What the usual columns must measure: a header with another kind of unit is a mistake.
+EXPECTED_UNITS = {"voltage": "V", "source": "V", "bias": "V", "drive": "V", "current": "A",
+                  "photocurrent": "A", "current_density": "A/m**2", "time": "s",
+                  "elapsed": "s", "luminance": "cd/m**2", "wavelength": "m", "field": "V/m",
+                  "frequency": "Hz", "temperature": "K"}
 #: Order of the usual columns in an export; others follow alphabetically.
 COLUMN_ORDER = ("time", "source", "voltage", "current", "current_density", "luminance")
 
@@ -138,6 +143,12 @@ def read_csv(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, str], d
     for position, label in enumerate(header):
         name, unit = _split_header(label)
         values, si_unit = _to_si(table[:, position], unit, path, label)
+        expected = EXPECTED_UNITS.get(name)
+        if expected and si_unit and si_unit != expected:
+            raise LabctlError(
+                f"{path}: column {label!r}: {unit} is not a unit of {name.replace('_', ' ')} "
+                f"(expected something convertible to {expected})"
+            )
         columns[name] = values
         units[name] = si_unit
     return columns, units, parameters
