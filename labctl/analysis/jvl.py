@@ -368,8 +368,13 @@ def _photodiode_lit(v: FloatArray, i_pd: FloatArray | None) -> NDArray[np.bool_]
         return np.zeros(v.shape, dtype=bool)
     signal = np.abs(np.nan_to_num(i_pd, nan=0.0))
     dark = signal[np.argsort(v)[: max(3, v.size // 5)]]
-    scatter = 1.4826 * float(np.median(np.abs(dark - np.median(dark))))
-    return signal > max(10 * scatter, 1e-3 * float(signal.max()), np.finfo(float).tiny)
+    offset = float(np.median(dark))
+    scatter = 1.4826 * float(np.median(np.abs(dark - offset)))
+    # Light is what rises above the dark current by more than its scatter (and the offset):
+    # a photodiode's dark current alone must never count as emission.
+    above = signal - offset
+    threshold = max(10 * scatter, 2 * offset, 1e-3 * float(above.max()), np.finfo(float).tiny)
+    return above > threshold
 
 
 def _eqe(

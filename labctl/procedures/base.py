@@ -9,13 +9,14 @@ parameters with the sample's limits, so a run that would exceed them never touch
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import numpy as np
 
 from labctl.clock import Clock
-from labctl.errors import BenchError, LabctlError, ParameterError
+from labctl.errors import BenchError, LabctlError, LimitError, ParameterError
 from labctl.procedures.parameters import ParameterSet
 from labctl.run.records import Chunk, Column, Progress, Record
 
@@ -25,6 +26,15 @@ WAIT_SLICE = 0.2  # s
 
 class Aborted(LabctlError):  # noqa: N818 - reads as a status, like KeyboardInterrupt
     """Raised inside a running procedure when the user aborts it."""
+
+
+@contextmanager
+def blame(*parameters: str) -> Iterator[None]:
+    """Re-raise a limit or parameter error with the procedure parameters that caused it."""
+    try:
+        yield
+    except LimitError as exc:
+        raise LimitError(f"{exc} (the parameters behind it: {', '.join(parameters)})") from exc
 
 
 class Procedure:

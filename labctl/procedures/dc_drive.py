@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from labctl.errors import ParameterError
-from labctl.procedures.base import Procedure, RunContext
+from labctl.procedures.base import Procedure, RunContext, blame
 from labctl.procedures.common import (
     PHOTODIODE_PARAMETERS,
     SPECTRUM_PARAMETERS,
@@ -78,7 +78,10 @@ class DCDrive(Procedure):
         return v["current_density"] * v["area"] if v["mode"] == "current" else v["voltage"]
 
     def check(self, bench: Any) -> None:
-        bench.limits.check_source(self.values["mode"], self._level(), self._compliance(bench))
+        level = "current_density" if self.values["mode"] == "current" else "voltage"
+        with blame(level, f"compliance_{'voltage' if level != 'voltage' else 'current'}"):
+            bench.limits.check_source(self.values["mode"], self._level(),
+                                      self._compliance(bench))
 
     def streams(self, bench: Any) -> dict[str, dict[str, Column]]:
         v = self.values

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from labctl.errors import ParameterError
-from labctl.procedures.base import Procedure, RunContext
+from labctl.procedures.base import Procedure, RunContext, blame
 from labctl.procedures.common import (
     PHOTODIODE_PARAMETERS,
     SPECTRUM_PARAMETERS,
@@ -43,7 +43,7 @@ class JVL(Procedure):
         Parameter("step", "V", 0.05, 1e-4, 100.0, display_unit="mV"),
         Parameter("dwell", "s", 0.05, 0.0, 3600.0, display_unit="ms"),
         Parameter("nplc", "", 1.0, 0.001, 25.0),
-        Parameter("compliance_current", "A", 0.05, 1e-9, 1.5, display_unit="mA"),
+        Parameter("compliance_current", "A", 0.03, 1e-9, 1.5, display_unit="mA"),
         Parameter("area", "m**2", 4e-6, 1e-12, 1e-2, display_unit="mm**2"),
         Parameter("responsivity", "A/W", 0.3, 1e-6, 10.0,
                   doc="photodiode responsivity at the EL peak"),
@@ -66,7 +66,8 @@ class JVL(Procedure):
         return np.linspace(v["v_start"], v["v_stop"], count)
 
     def check(self, bench: Any) -> None:
-        bench.limits.check_levels("voltage", self.levels(), self.values["compliance_current"])
+        with blame("v_start", "v_stop", "step", "compliance_current"):
+            bench.limits.check_levels("voltage", self.levels(), self.values["compliance_current"])
 
     def streams(self, bench: Any) -> dict[str, dict[str, Column]]:
         v = self.values

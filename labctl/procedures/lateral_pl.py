@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from labctl.procedures.base import Procedure, RunContext
+from labctl.procedures.base import Procedure, RunContext, blame
 from labctl.procedures.common import (
     SPECTRUM_PARAMETERS,
     acquire_spectrum,
@@ -48,8 +48,9 @@ class LateralPL(Procedure):
         return [field * self.values["gap"] for field in self.values["fields"]]
 
     def check(self, bench: Any) -> None:
-        for voltage in self.voltages():
-            bench.limits.check_source("voltage", voltage, self.values["compliance_current"])
+        with blame("fields", "gap", "compliance_current"):
+            for voltage in self.voltages():
+                bench.limits.check_source("voltage", voltage, self.values["compliance_current"])
 
     def streams(self, bench: Any) -> dict[str, dict[str, Column]]:
         return {"spectra": {

@@ -51,7 +51,11 @@ class Parameter:
             return text
         if self.kind is list:
             return [self._check(v) for v in _parse_list(self.name, value, self.unit)]
-        number = self._check(to_si(value, self.unit, name=self.name))
+        try:
+            number = to_si(value, self.unit, name=self.name)
+        except ParameterError as exc:
+            raise ParameterError(f"{exc}; allowed: {self.describe_range()}") from exc
+        number = self._check(number)
         if self.kind is int:
             if number != int(number):
                 raise ParameterError(f"{self.name} = {number:g} must be a whole number")

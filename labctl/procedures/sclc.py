@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from labctl.errors import ParameterError
-from labctl.procedures.base import Procedure, RunContext
+from labctl.procedures.base import Procedure, RunContext, blame
 from labctl.procedures.parameters import Parameter, ParameterSet
 from labctl.roles import SourceMeter
 from labctl.run.records import Column
@@ -85,7 +85,19 @@ class SCLCSweep(Procedure):
         levels, _ = self.levels()
         limits = bench.limits
         compliance = self.values["compliance_current"]
+        with blame("v_max", "points", "dwell", "compliance_current", "bias"):
+            self._check_limits(bench, levels, limits, compliance)
+
+    def _check_limits(self, bench: Any, levels: np.ndarray, limits: Any,
+                      compliance: float) -> None:
         if self.values["mode"] == "pulsed":
+            smu = bench.role("smu").capabilities
+            if not smu.pulsed:
+                raise ParameterError(
+                    f"mode = pulsed needs an SMU that times pulses itself (a 2636B); the bench's "
+                    f"smu is a {smu.model}: use mode = dc, or a bench such as "
+                    "instruments/benches/sclc_pulsed.yaml"
+                )
             for level in (self.values["bias"], float(np.max(np.abs(levels)))):
                 limits.check_source("voltage", level, compliance)
             reading = self.values["nplc"] / 50  # 50 Hz mains: the longer integration

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from labctl.errors import ParameterError
-from labctl.procedures.base import Procedure, RunContext
+from labctl.procedures.base import Procedure, RunContext, blame
 from labctl.procedures.parameters import Parameter, ParameterSet
 from labctl.roles import SourceMeter
 from labctl.run.records import Column
@@ -66,9 +66,12 @@ class SolarJV(Procedure):
     def check(self, bench: Any) -> None:
         v = self.values
         levels = np.concatenate([s for s, _ in self.scans()])
-        bench.limits.check_levels("voltage", levels, v["compliance_current"],
-                                  interval=max(self.dwell, v["nplc"] / 60))
-        bench.limits.check_source("voltage", v["precondition_voltage"], v["compliance_current"])
+        with blame("v_low", "v_high", "points", "scan_rate", "compliance_current"):
+            bench.limits.check_levels("voltage", levels, v["compliance_current"],
+                                      interval=max(self.dwell, v["nplc"] / 60))
+        with blame("precondition_voltage"):
+            bench.limits.check_source("voltage", v["precondition_voltage"],
+                                      v["compliance_current"])
 
     def streams(self, bench: Any) -> dict[str, dict[str, Column]]:
         return {"jv": {

@@ -152,7 +152,7 @@ class SampleLimits:
                 raise LimitError(
                     f"levels: the step of {format_si(steps[worst], 'V')} between points "
                     f"{worst} and {worst + 1} exceeds limits.max_step = "
-                    f"{format_si(self.max_step, 'V')}; use more points"
+                    f"{format_si(self.max_step, 'V')}; use smaller steps"
                 )
             if interval is not None:
                 rate = float(steps[worst]) / max(interval, 1e-6)
