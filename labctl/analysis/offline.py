@@ -31,6 +31,7 @@ class Analysed:
     name: str
     result: AnalysisResult
     analyzer: StreamingAnalyzer
+    status: str | None = None  #: a run file's status; None for a CSV
 
 
 def load_and_analyze(
@@ -51,14 +52,27 @@ def load_and_analyze(
                 raise LabctlError(f"{path}: no '{cls.stream}' data for the {name} analysis")
             data = run.read(cls.stream)
             units = run.columns(cls.stream)
-        return _run(name, cls, {**stored, **overrides}, data, path, units)
+            status = run.status
+            if status != "completed":
+                reason = f" ({run.error})" if run.error else ""
+        analysed = _run(name, cls, {**stored, **overrides}, data, path, units, status)
+        if status != "completed":
+            analysed.result.warn(f"the run did not complete: {status}{reason}")
+        return analysed
+    columns, units, header = read_csv(path)
+    named = header.pop("_procedure", None)
+    if procedure is None and named:
+        try:
+            analyzer_class(named)
+            procedure = named
+        except ParameterError:
+            pass  # a pymeasure procedure name: the user must say which analysis
     if procedure is None:
         raise ParameterError(
             f"{path} is a CSV file: say which analysis with --procedure NAME "
             "(sclc, trel, solar_jv, lateral_pl, dc_drive, ac_drive, jvl)"
         )
     cls = analyzer_class(procedure)
-    columns, units, header = read_csv(path)
     missing = [need for need in cls.required_columns
                if not any(option in columns for option in need.split("|"))]
     if missing:
@@ -73,7 +87,8 @@ def load_and_analyze(
 
 
 def _run(name: str, cls: type[StreamingAnalyzer], settings: Mapping[str, Any],
-         data: Mapping[str, Any], path: Path, units: Mapping[str, str]) -> Analysed:
+         data: Mapping[str, Any], path: Path, units: Mapping[str, str],
+         status: str | None = None) -> Analysed:
     unknown = sorted(set(settings) - {p.name for p in cls.settings})
     if unknown:
         raise ParameterError(
@@ -82,7 +97,6 @@ def _run(name: str, cls: type[StreamingAnalyzer], settings: Mapping[str, Any],
         )
     analyzer = cls(**settings)
     analyzer.units = dict(units)
-    if not data or not len(next(iter(data.values()))):
-        raise LabctlError(f"{path}: no data rows")
-    analyzer.update(cls.stream, data)
-    return Analysed(name, analyzer.finish(), analyzer)
+    if data and len(next(iter(data.values()))):
+        analyzer.update(cls.stream, data)
+    return Analysed(name, analyzer.finish(), analyzer, status)

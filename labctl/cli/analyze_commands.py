@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from labctl.analysis.offline import analyze_file
+from labctl.analysis.offline import load_and_analyze
 from labctl.cli.run_commands import parse_settings
 from labctl.units import for_people
 
@@ -21,12 +21,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    name, result = analyze_file(args.file, args.procedure, parse_settings(args.settings))
+    analysed = load_and_analyze(args.file, args.procedure, parse_settings(args.settings))
+    name, result = analysed.name, analysed.result
     payload = {"procedure": name, **result.to_json()}
+    if analysed.status is not None:
+        payload["status"] = analysed.status
     if args.json:
         print(json.dumps(payload))
         return 0
-    print(f"{name} analysis of {args.file}")
+    status = f" (run {analysed.status})" if analysed.status else ""
+    print(f"{name} analysis of {args.file}{status}")
     width = max((len(k) for k in result.quantities), default=8)
     for key, quantity in result.quantities.items():
         shown = for_people(quantity.value, quantity.unit)

@@ -131,8 +131,15 @@ def run_sequence_file(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"sequence": sequence.name, "runs": runs}))
     else:
-        for run in runs:
-            print(f"{run['procedure']:<12} {run['status']:<10} {run['file']}")
+        from labctl.units import for_people
+
+        for number, run in enumerate(runs, start=1):
+            print(f"{number:>3}. {run['procedure']:<12} {run['status']:<10} {run['file']}")
+            headline = [(k, v) for k, v in run["results"].items()
+                        if v.get("value") is not None and k not in SECONDARY_RESULTS][:4]
+            if headline:
+                print("     " + "  ".join(f"{k} {for_people(v['value'], v['unit'], 3)}"
+                                        for k, v in headline))
     planned = len(sequence.expanded())
     if len(handles) < planned or any(h.status != "completed" for h in handles):
         code = EXIT_FAILED
@@ -173,6 +180,8 @@ def run_procedure(args: argparse.Namespace) -> int:
         }))
     else:
         print(f"{procedure.name}: {handle.status}" + (f" ({handle.error})" if handle.error else ""))
+        if handle.status != "completed":
+            print("every output was ramped down and switched off")
         if analysis is not None:
             print(format_results(analysis))
         print(f"run file: {handle.file}")

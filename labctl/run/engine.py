@@ -57,7 +57,21 @@ def _now() -> str:
 
 
 def run_file_name(procedure: Procedure, started: _dt.datetime, uid: str) -> str:
-    return f"{started:%Y%m%d-%H%M%S}_{procedure.name}_{uid[:8]}.h5"
+    # Milliseconds, so that the runs of a fast sequence sort in the order they ran.
+    stamp = f"{started:%Y%m%d-%H%M%S}-{started.microsecond // 1000:03d}"
+    return f"{stamp}_{procedure.name}_{uid[:8]}.h5"
+
+
+def _writable_folder(out_dir: str | Path) -> Path:
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".labctl-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise LabctlError(f"cannot write run files in {folder}: {exc}") from exc
+    return folder
 
 
 class RunHandle:
@@ -128,6 +142,8 @@ class RunEngine:
         """
         procedure.check_bench(self.bench)
         procedure.check(self.bench)
+        if out_dir is not None:
+            out_dir = _writable_folder(out_dir)  # before anything is touched
         with _BENCH_RUNS_LOCK:
             busy = _ACTIVE_RUNS.get(id(self.bench))
             if busy is not None and not busy.done:
@@ -206,7 +222,7 @@ class RunEngine:
                 with guarded_outputs(*bench.roles.values()):
                     procedure.run(context)
             except (Aborted, RampInterrupted):
-                status = "aborted"
+                status, error = "aborted", "aborted by the user"
             except SubscriberError as exc:
                 status, error = "failed", f"could not store the data: {exc}"
             except SafeStopError as exc:
@@ -215,16 +231,18 @@ class RunEngine:
                 error = str(exc) if cause is None or isinstance(cause, Aborted) else (
                     f"{type(cause).__name__}: {cause}; then the safe stop failed: {exc}")
             except BaseException as exc:
-                status = "aborted" if isinstance(exc, KeyboardInterrupt | Terminated) else "failed"
-                error = f"{type(exc).__name__}: {exc}"
                 if isinstance(exc, KeyboardInterrupt | Terminated):
-                    handle.interrupted = exc
+                    status, handle.interrupted = "aborted", exc
+                    error = ("interrupted by Ctrl-C" if isinstance(exc, KeyboardInterrupt)
+                             else f"terminated ({exc})")
+                else:
+                    status, error = "failed", f"{type(exc).__name__}: {exc}"
                 log.error("run %s %s: %s", procedure.name, status, error)
                 log.debug("%s", traceback.format_exc())
             for role in interruptible:
                 role.interrupt = None
             if status == "completed" and context.abort_requested:
-                status = "aborted"
+                status, error = "aborted", "aborted by the user"
             if analyzer is not None:
                 try:
                     analyzer.finish()

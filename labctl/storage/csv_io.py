@@ -118,6 +118,10 @@ def read_csv(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, str], d
         if not line.startswith("#"):
             body_start = index
             break
+        named = re.match(r"#Procedure:\s*<?([^>]*)>?\s*$", line)
+        if named:
+            # labctl and pymeasure name the procedure; labctl's names are analysis names.
+            parameters["_procedure"] = named.group(1).rsplit(".", 1)[-1].strip()
         match = re.match(r"#\s+([^:]+):\s*(.*)$", line)
         if match and not line.startswith(("#Procedure", "#Parameters", "#Data", "#Status")):
             # pymeasure writes parameter names as people read them: "Maximum voltage".
@@ -135,7 +139,9 @@ def read_csv(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, str], d
     try:
         table = np.array([[float(cell) for cell in row] for row in rows], dtype=float)
     except ValueError as exc:
-        raise LabctlError(f"{path}: a data cell is not a number ({exc})") from exc
+        hint = "; the file seems to use ';' between columns: labctl reads ','" if ";" in \
+            rows[0][0] else ""
+        raise LabctlError(f"{path}: a data cell is not a number ({exc}){hint}") from exc
     if table.shape[1] != len(header):
         raise LabctlError(f"{path}: {len(header)} column names but {table.shape[1]} values a row")
     columns: dict[str, np.ndarray] = {}

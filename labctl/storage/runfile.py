@@ -223,6 +223,8 @@ class RunFile:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        if not self.path.exists():
+            raise LabctlError(f"{self.path} does not exist")
         try:
             self._file = h5py.File(self.path, "r", swmr=True)
         except OSError as exc:
