@@ -69,10 +69,23 @@ DISPLAY_UNITS = {
 }
 
 
-def for_people(value: float | None, unit: str, digits: int = 4) -> str:
-    """``value`` in the unit a physicist expects (cm⁻³, cm²/Vs, mA/cm², nm), for tables."""
+#: Dimensionless results people read in per cent.
+PERCENT_RESULTS = {"pce", "ff", "max_eqe", "eqe", "hysteresis_index", "recovered_fraction",
+                   "slow_decay_fraction", "reverse_fraction", "reversible_change",
+                   "irreversible_change", "total_change"}
+
+
+def for_people(value: float | None, unit: str, digits: int = 4, name: str = "") -> str:
+    """``value`` in the unit a physicist expects (cm⁻³, cm²/Vs, mA/cm², nm, %), for tables.
+
+    ``name`` is the result's name: efficiencies and fractions (``pce``, ``ff``, ``max_eqe``,
+    also ``pce_forward`` or ``quench_ratio[50 kV/m]``) are shown in per cent.
+    """
     if value is None:
         return "—"
+    base = name.split("[")[0].removesuffix("_forward").removesuffix("_reverse")
+    if unit in ("", "1") and base in PERCENT_RESULTS:
+        return f"{value * 100:.{max(digits - 1, 2)}g} %"
     if unit in ("", "1"):
         return f"{value:.{digits}g}"
     if unit == "m" and 0 < abs(value) < 1e-5:

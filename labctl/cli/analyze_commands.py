@@ -33,7 +33,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     print(f"{name} analysis of {args.file}{status}")
     width = max((len(k) for k in result.quantities), default=8)
     for key, quantity in result.quantities.items():
-        shown = for_people(quantity.value, quantity.unit)
+        shown = for_people(quantity.value, quantity.unit, name=key)
         note = f"   {quantity.note}" if quantity.note else ""
         print(f"  {key:<{width}}  {shown:>16}{note}")
     for warning in result.warnings:

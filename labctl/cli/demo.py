@@ -92,8 +92,8 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"    {'quantity':<18} {'measured':>16} {'simulated device':>18}")
         for name, unit, truth in demo.truths:
             measured = results.get(name, {}).get("value")
-            print(f"    {name:<18} {for_people(measured, unit):>16} "
-                  f"{for_people(truth(device), unit):>18}")
+            print(f"    {name:<18} {for_people(measured, unit, name=name):>16} "
+                  f"{for_people(truth(device), unit, name=name):>18}")
         figure = write_report(handle.file, out / f"{demo.procedure}.png")
         print(f"    run file {handle.file}\n    figure   {figure}")
     print(f"\nEvery output was ramped to zero and switched off after each run. Files in {out}/.")

@@ -138,7 +138,7 @@ def run_sequence_file(args: argparse.Namespace) -> int:
             headline = [(k, v) for k, v in run["results"].items()
                         if v.get("value") is not None and k not in SECONDARY_RESULTS][:4]
             if headline:
-                print("     " + "  ".join(f"{k} {for_people(v['value'], v['unit'], 3)}"
+                print("     " + "  ".join(f"{k} {for_people(v['value'], v['unit'], 3, k)}"
                                         for k, v in headline))
     planned = len(sequence.expanded())
     if len(handles) < planned or any(h.status != "completed" for h in handles):
@@ -196,7 +196,8 @@ def format_results(update: AnalysisUpdate) -> str:
     lines = []
     width = max((len(name) for name in update.results), default=10)
     for name, entry in update.results.items():
-        lines.append(f"  {name:<{width}}  {for_people(entry.get('value'), entry.get('unit', ''))}")
+        lines.append(f"  {name:<{width}}  "
+                     f"{for_people(entry.get('value'), entry.get('unit', ''), name=name)}")
     lines.extend(f"  warning: {w}" for w in update.warnings)
     return "\n".join(lines)
 
@@ -226,7 +227,7 @@ class TerminalViewer:
             # The headline numbers first; helpers such as the maximum slope last.
             ranked = sorted(record.results.items(),
                             key=lambda item: item[0] in SECONDARY_RESULTS)
-            shown = [f"{k} {for_people(v['value'], v.get('unit', ''), 3)}"
+            shown = [f"{k} {for_people(v['value'], v.get('unit', ''), 3, name=k)}"
                      for k, v in ranked if v.get("value") is not None][:4]
             self.analysis = "  ".join(shown)
 

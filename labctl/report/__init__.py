@@ -36,10 +36,11 @@ def write_report(path: str | Path, out: str | Path, procedure: str | None = None
         draw(fig, analysed.result, analyzer.columns, analyzer.values, _spectra(path))
     else:
         draw(fig, analysed.result, analyzer.columns, analyzer.values)
-    if analysed.result.warnings:
-        fig.text(0.01, 0.005, "warnings: " + "; ".join(analysed.result.warnings)[:300],
-                 fontsize=6, color="C3", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    notes = _warning_lines(analysed.result.warnings)
+    if notes:
+        # A band of its own under the axes, so the warnings never cover a label.
+        fig.text(0.01, 0.01, "\n".join(notes), fontsize=6, color="C3", va="bottom")
+    fig.tight_layout(rect=(0, 0.02 + 0.025 * len(notes), 1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
     plt.close(fig)
@@ -56,3 +57,14 @@ def _spectra(path: str | Path) -> dict[str, Any] | None:
             return None
         data = run.read("spectra")
         return {"wavelength": data["wavelength"], "intensity": data["intensity"]}
+
+
+def _warning_lines(warnings: list[str], width: int = 150, most: int = 5) -> list[str]:
+    import textwrap
+
+    lines: list[str] = []
+    for warning in warnings:
+        lines.extend(textwrap.wrap("warning: " + warning, width))
+    if len(lines) > most:
+        lines = [*lines[: most - 1], "... and more: `labctl analyze` lists them all"]
+    return lines

@@ -24,7 +24,7 @@ def _label(result: AnalysisResult, *names: str) -> str:
     for name in names:
         quantity = result.quantities.get(name)
         if quantity is not None:
-            parts.append(f"{name} = {for_people(quantity.value, quantity.unit, 3)}")
+            parts.append(f"{name} = {for_people(quantity.value, quantity.unit, 3, name)}")
     return "\n".join(parts)
 
 
@@ -176,8 +176,15 @@ def dc_drive(fig: Any, result: AnalysisResult, data: Columns, settings: dict[str
     ax.set_ylabel(label)
     ax.set_title("DC drive: lifetime")
     ax.legend(fontsize=7, loc="upper right")
-    _annotate(ax, _label(result, "t50", "t95", "overshoot_ratio", "time_to_peak",
-                         "t50_extrapolated"))
+    lines = []
+    for name in ("t50", "t95", "time_to_peak", "t50_extrapolated"):
+        value = result.value(name)
+        if value is not None:
+            lines.append(f"{name} = {value / 3600:.3g} h")  # the axis is in hours
+    overshoot = result.value("overshoot_ratio")
+    if overshoot is not None:
+        lines.append(f"overshoot_ratio = {overshoot:.3g}")
+    _annotate(ax, "\n".join(lines))
 
 
 def ac_drive(fig: Any, result: AnalysisResult, data: Columns, settings: dict[str, Any]) -> None:
@@ -230,17 +237,29 @@ def jvl(fig: Any, result: AnalysisResult, data: Columns, settings: dict[str, Any
     light = data.get("luminance")
     if light is not None:
         left.semilogy(voltage, np.maximum(light, 1e-6), "s-", ms=2, label="L (cd/m²)")
+    elif data.get("photocurrent") is not None:
+        twin = left.twinx()
+        twin.semilogy(voltage, np.maximum(np.abs(data["photocurrent"]), 1e-15), "s-", ms=2,
+                      color="C1", label="photocurrent (A)")
+        twin.set_ylabel("Photocurrent (A)", color="C1")
     left.set_xlabel("Voltage (V)")
-    left.legend(fontsize=7)
+    left.set_ylabel("J (mA/cm²)")
+    left.legend(fontsize=7, loc="upper left")
     left.set_title("J-V-L")
     eqe = result.extras.get("eqe")
     j = result.extras.get("current_density")
-    if eqe is not None and j is not None:
-        right.semilogx(np.asarray(j) / 10, np.asarray(eqe) * 100, "o-", ms=2)
+    if j is None:
+        j = density
+    if eqe is not None and np.any(np.isfinite(eqe)):
+        shown = np.isfinite(eqe) & (np.asarray(j) > 0)
+        right.semilogx(np.asarray(j)[shown] / 10, np.asarray(eqe)[shown] * 100, "o-", ms=2)
+    else:
+        right.text(0.5, 0.5, "no EQE: see the warnings", ha="center", transform=right.transAxes)
     right.set_xlabel("J (mA/cm²)")
     right.set_ylabel("EQE (%)")
     right.set_title("EQE versus J")
-    _annotate(right, _label(result, "turn_on_voltage", "max_eqe", "max_luminance"))
+    _annotate(right, _label(result, "turn_on_voltage", "max_eqe", "max_luminance"),
+              corner="lower left")
 
 
 def _spans(time: np.ndarray, mask: np.ndarray) -> list[tuple[float, float]]:
