@@ -125,6 +125,7 @@ def load_bench_config(source: str | Path | Mapping[str, Any]) -> BenchConfig:
         limits = SampleLimits.from_mapping(data.get("limits") or {})
     except ParameterError as exc:
         raise BenchError(f"{where}: {exc}") from exc
+    _check_sim_section(where, data.get("sim"))
     return BenchConfig(
         name=str(data.get("name") or (path.stem if path else "bench")),
         visa_library=str(data.get("visa_library", "")),
@@ -133,6 +134,27 @@ def load_bench_config(source: str | Path | Mapping[str, Any]) -> BenchConfig:
         source=path,
         raw=data,
     )
+
+
+SIM_KEYS = {"seed", "noise", "illuminated", "optics", "dut"}
+
+
+def _check_sim_section(where: str, sim: Any) -> None:
+    """The simulated device's parameters, checked with the rest of the file."""
+    if sim is None:
+        return
+    if not isinstance(sim, Mapping):
+        raise BenchError(f"{where}: 'sim' must be a mapping")
+    unknown = sorted(set(sim) - SIM_KEYS)
+    if unknown:
+        raise BenchError(f"{where}: sim: unknown key(s) {unknown}; allowed: {sorted(SIM_KEYS)}")
+    if sim.get("dut"):
+        from labctl.sim.bench import build_dut
+
+        try:
+            build_dut(dict(sim["dut"]))
+        except LabctlError as exc:
+            raise BenchError(f"{where}: {exc}") from exc
 
 
 def _role_config(where: str, name: str, entry: Any) -> RoleConfig:

@@ -44,7 +44,8 @@ def to_si(value: object, unit: str, *, name: str) -> float:
             f"{name}: {value!r} has units of {quantity.units:~}, "
             f"which cannot be converted to {unit}"
         ) from exc
-    result = float(magnitude)
+    # 15 significant digits: "10 us" is 1e-05, not the 9.999999999999999e-06 of the conversion.
+    result = float(f"{float(magnitude):.15g}")
     if math.isnan(result):
         raise ParameterError(f"{name}: {value!r} is not a number")
     return result

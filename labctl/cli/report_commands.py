@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("file", help="run file (.h5)")
     export.add_argument("-o", "--output", required=True, help="out.csv")
     export.add_argument("--stream", help="which stream (default: the first)")
+    export.add_argument("--row", type=int, help="export the arrays (trace, spectrum) of one row")
     export.set_defaults(handler=run_export)
 
 
@@ -42,6 +43,6 @@ def run_export(args: argparse.Namespace) -> int:
         stream = args.stream or streams[0]
         if stream not in streams:
             raise ParameterError(f"--stream {stream!r}: the run has {', '.join(streams)}")
-        out = export_csv(run, stream, Path(args.output))
+        out = export_csv(run, stream, Path(args.output), row=args.row)
     print(f"wrote {out}")
     return 0

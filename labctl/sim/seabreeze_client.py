@@ -7,6 +7,7 @@ which asks the simulated spectrometer on ``@labsim`` for wavelengths and scans.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from labctl.errors import BenchError
 
 OCEAN_VENDOR_ID = "0x2457"
+log = logging.getLogger(__name__)
 
 
 class _DarkPixels:
@@ -75,6 +77,11 @@ def open_simulated_spectrometer(address: str, resource_manager: Any, **options: 
         if address == "first" or f"::{address}::" in name:
             return SimulatedSeabreezeDevice(resource_manager.open_resource(name))
     serials = [name.split("::")[3] for name in candidates]
+    if len(candidates) == 1:
+        # Rehearsing a real bench file: its serial number is the real spectrometer's.
+        log.warning("no simulated spectrometer %s; using the simulated %s instead",
+                    address, serials[0])
+        return SimulatedSeabreezeDevice(resource_manager.open_resource(candidates[0]))
     raise BenchError(
         f"no simulated spectrometer with serial number {address!r}; the simulated bench has "
         f"{serials or 'none'}"

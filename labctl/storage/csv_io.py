@@ -68,15 +68,21 @@ def snake(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", key).strip("_")
 
 
+ACRONYMS = {"el": "EL", "pl": "PL", "eqe": "EQE"}
+
+
 def title(name: str) -> str:
+    if name in ACRONYMS:
+        return ACRONYMS[name]
     return name.replace("_", " ").capitalize()
 
 
-def export_csv(run: Any, stream: str, path: str | Path) -> Path:
+def export_csv(run: Any, stream: str, path: str | Path, row: int | None = None) -> Path:
     """Write ``stream`` of a :class:`~labctl.storage.runfile.RunFile` as pymeasure-style CSV.
 
-    Array columns (spectra, waveforms) cannot be rows of a CSV and are left out; their names are
-    listed in a header comment.
+    Without ``row``: one line per record, scalar columns only (a spectrum or a waveform cannot
+    be a cell). With ``row``: the arrays of that one record as columns (a trace's time, EL and
+    current; a spectrum's wavelength and intensity), its scalars in the header.
     """
     path = Path(path)
     data = run.read(stream)
@@ -84,7 +90,12 @@ def export_csv(run: Any, stream: str, path: str | Path) -> Path:
     ordered = sorted(data, key=lambda n: (COLUMN_ORDER.index(n) if n in COLUMN_ORDER
                                           else len(COLUMN_ORDER), n))
     scalar = [name for name in ordered if data[name].ndim == 1]
-    arrays = [name for name in data if name not in scalar]
+    arrays = [name for name in ordered if name not in scalar]
+    rows = len(next(iter(data.values()))) if data else 0
+    if row is not None and not arrays:
+        raise LabctlError(f"stream {stream!r} has no array columns: export it without --row")
+    if row is not None and not -rows <= row < rows:
+        raise LabctlError(f"--row {row}: stream {stream!r} has rows 0 to {rows - 1}")
     with path.open("w", newline="", encoding="utf-8") as handle:
         handle.write(f"#Procedure: <{run.procedure}>\n")
         handle.write(f"#Status: {run.status}\n")
@@ -92,13 +103,24 @@ def export_csv(run: Any, stream: str, path: str | Path) -> Path:
         for name, entry in run.parameters.items():
             unit = f" {entry['unit']}" if entry.get("unit") and entry["value"] is not None else ""
             handle.write(f"#\t{name}: {entry['value']}{unit}\n")
-        if arrays:
-            handle.write(f"#Array columns not in this file: {', '.join(arrays)}\n")
+        if row is not None:
+            handle.write(f"#Row {row} of stream {stream}:\n")
+            for name in scalar:
+                unit = f" {units[name]}" if units[name] else ""
+                handle.write(f"#\t{name}: {float(data[name][row])!r}{unit}\n")
+            columns = [data[name][row] for name in arrays]
+            names = arrays
+        else:
+            if arrays:
+                handle.write(f"#Array columns not in this file (export them with --row N): "
+                             f"{', '.join(arrays)}\n")
+            columns = [data[name] for name in scalar]
+            names = scalar
         handle.write("#Data:\n")
         writer = csv.writer(handle)
-        writer.writerow([f"{title(n)} ({units[n]})" if units[n] else title(n) for n in scalar])
-        for row in zip(*(data[n] for n in scalar), strict=True):
-            writer.writerow([repr(float(value)) for value in row])
+        writer.writerow([f"{title(n)} ({units[n]})" if units[n] else title(n) for n in names])
+        for values in zip(*columns, strict=True):
+            writer.writerow([repr(float(value)) for value in values])
     return path
 
 

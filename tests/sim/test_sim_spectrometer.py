@@ -48,6 +48,20 @@ def test_role_on_the_simulated_spectrometer(tmp_path):
         assert raw.intensity.mean() == pytest.approx(expected, rel=0.01)
 
 
-def test_an_unknown_serial_number_names_the_ones_present(tmp_path):
-    with pytest.raises(BenchError, match=r"FLMS99999.*\['FLMS00001'\]"):
-        connect_bench(bench_file(tmp_path, "FLMS99999"))
+def test_a_real_bench_files_serial_number_gets_the_simulated_spectrometer(tmp_path, caplog):
+    with connect_bench(bench_file(tmp_path, "FLMS99999")) as bench:
+        assert "FLMS00001" in bench["spectrometer"].identify()
+    assert "no simulated spectrometer FLMS99999" in caplog.text
+
+
+def test_a_bench_without_a_simulated_spectrometer_says_so(tmp_path):
+    path = tmp_path / "bench.yaml"
+    path.write_text(textwrap.dedent("""
+        visa_library: "@labsim"
+        roles:
+          spectrometer: {driver: ocean_insight, address: FLMS00001}
+        resources:
+          GPIB0::24::INSTR: {device: keithley2400, filename: keithley2400.yaml}
+    """))
+    with pytest.raises(BenchError, match=r"FLMS00001.*none"):
+        connect_bench(path)
