@@ -57,7 +57,9 @@ def list_procedures(args: argparse.Namespace) -> int:
     for name in names:
         procedure = get_procedure(name)
         print(f"{name}: {procedure.title} — {procedure.description}")
-        print(f"    roles: {', '.join(f'{r} ({t.__name__})' for r, t in procedure.needs.items())}")
+        print(f"    roles: {', '.join(f'{r} ({t.__name__})' for r, t in procedure.needs.items())}"
+              + "".join(f", {r} ({t.__name__}, optional)"
+                        for r, t in getattr(procedure, "optional", {}).items()))
         if not args.name:
             continue
         for parameter in procedure.parameters:
