@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labctl.errors import ParameterError
+from labctl.errors import BenchError, ParameterError
 from labctl.procedures import get_procedure
 from labctl.procedures.base import Procedure
 from labctl.run.engine import RunEngine, RunHandle, wait_interruptibly
@@ -90,7 +90,7 @@ class Sequence:
                 procedure = get_procedure(step.procedure)(step.parameters)
                 procedure.check_bench(bench)
                 procedure.check(bench)
-            except ParameterError as exc:
+            except (ParameterError, BenchError) as exc:
                 raise type(exc)(f"step {number} ({step.label}): {exc}") from exc
             built.append((step, procedure))
         return built

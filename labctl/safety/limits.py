@@ -15,7 +15,7 @@ import numpy as np
 
 from labctl.errors import LimitError, ParameterError
 from labctl.roles.source_meter import SourceMode
-from labctl.units import format_si, to_si
+from labctl.units import for_people, format_si, to_si
 
 INF = math.inf
 
@@ -170,7 +170,7 @@ class SampleLimits:
         for key, (unit, _) in LIMIT_FIELDS.items():
             value = getattr(self, key)
             if value is not None and math.isfinite(value):
-                out[key] = format_si(value, unit)
+                out[key] = for_people(value, unit)
         return out
 
 
