@@ -172,6 +172,19 @@ def _flag(on_value: float, off_values: Sequence[float]) -> Callable[[Any], bool]
     return process
 
 
+def _autorange(attribute: str, doc: str) -> property:
+    """A channel's ``source.autorangev``-style switch, as a boolean control."""
+    return Channel.control(
+        f"print(smu{{ch}}.{attribute})",
+        f"smu{{ch}}.{attribute} = smu{{ch}}.AUTORANGE_%s",
+        doc,
+        validator=strict_discrete_set,
+        values=(True, False),
+        set_process=_on_off,
+        get_process=_flag(1.0, (0.0,)),
+    )
+
+
 def _function(value: Any) -> SourceMode:
     number = _number(value)
     if number not in FUNCTION_CODES:
@@ -251,24 +264,12 @@ class Keithley2636BChannel(Channel):
         get_process=_number,
     )
 
-    source_voltage_autorange = Channel.control(
-        "print(smu{ch}.source.autorangev)",
-        "smu{ch}.source.autorangev = smu{ch}.AUTORANGE_%s",
-        """Control whether the voltage source picks its range itself (bool).""",
-        validator=strict_discrete_set,
-        values=(True, False),
-        set_process=_on_off,
-        get_process=_flag(1.0, (0.0,)),
+    source_voltage_autorange = _autorange(
+        "source.autorangev", "Control whether the voltage source picks its range itself (bool)."
     )
 
-    source_current_autorange = Channel.control(
-        "print(smu{ch}.source.autorangei)",
-        "smu{ch}.source.autorangei = smu{ch}.AUTORANGE_%s",
-        """Control whether the current source picks its range itself (bool).""",
-        validator=strict_discrete_set,
-        values=(True, False),
-        set_process=_on_off,
-        get_process=_flag(1.0, (0.0,)),
+    source_current_autorange = _autorange(
+        "source.autorangei", "Control whether the current source picks its range itself (bool)."
     )
 
     output_enabled = Channel.control(
@@ -317,24 +318,12 @@ class Keithley2636BChannel(Channel):
         get_process=_number,
     )
 
-    current_autorange = Channel.control(
-        "print(smu{ch}.measure.autorangei)",
-        "smu{ch}.measure.autorangei = smu{ch}.AUTORANGE_%s",
-        """Control current measurement autorange (bool).""",
-        validator=strict_discrete_set,
-        values=(True, False),
-        set_process=_on_off,
-        get_process=_flag(1.0, (0.0,)),
+    current_autorange = _autorange(
+        "measure.autorangei", "Control current measurement autorange (bool)."
     )
 
-    voltage_autorange = Channel.control(
-        "print(smu{ch}.measure.autorangev)",
-        "smu{ch}.measure.autorangev = smu{ch}.AUTORANGE_%s",
-        """Control voltage measurement autorange (bool).""",
-        validator=strict_discrete_set,
-        values=(True, False),
-        set_process=_on_off,
-        get_process=_flag(1.0, (0.0,)),
+    voltage_autorange = _autorange(
+        "measure.autorangev", "Control voltage measurement autorange (bool)."
     )
 
     @property
