@@ -58,7 +58,24 @@ def stop_source_meter(smu: SourceMeter, ramp_rate: float | None = None) -> None:
     # The raw role, not the limits wrapper: the stop must work even if nothing was configured.
     raw: Any = getattr(smu, "inner", smu)
     last_level = getattr(smu, "last_level", None)
-    _with_reconnect(raw, lambda: _zero_and_off(raw, rate, last_level))
+    try:
+        _with_reconnect(raw, lambda: _zero_and_off(raw, rate, last_level))
+    except CONNECTION_ERRORS as exc:
+        # Replies never come (a hung instrument) but commands may still arrive: a last,
+        # write-only attempt before giving up.
+        log.error("%s: no replies during the safe stop (%s); trying writes alone",
+                  getattr(raw, "name", raw), exc)
+        try:
+            with raw.lock:
+                try:
+                    if last_level:
+                        _ramp_by_writes(raw, last_level, rate)
+                finally:
+                    raw.output_off()
+        except Exception:
+            raise exc from None
+        log.warning("%s: stopped by writes alone; confirm at the bench that the output is off",
+                    getattr(raw, "name", raw))
 
 
 def stop_function_generator(generator: FunctionGenerator) -> None:
