@@ -89,6 +89,8 @@ def for_people(value: float | None, unit: str, digits: int = 4, name: str = "") 
         return f"{value * 100:.{max(digits - 1, 2)}g} %"
     if unit in ("", "1"):
         return f"{value:.{digits}g}"
+    if unit == "s" and abs(value) >= 3600:
+        return f"{value / 3600:.{digits}g} h"  # lifetimes are read in hours, not kiloseconds
     if unit == "m" and 0 < abs(value) < 1e-5:
         return f"{value * 1e9:.{digits}g} nm"
     if unit in DISPLAY_UNITS:
