@@ -59,6 +59,13 @@ def with_steps(steps: list[tuple[str, AnalysisResult]], what: str,
     return result
 
 
+def _drive_from_voltage(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A transient CSV names its drive column "Voltage (V)": read it as the drive."""
+    if "drive" not in data and "voltage" in data:
+        return {**data, "drive": data["voltage"]}
+    return data
+
+
 def _in_compliance(columns: Columns) -> np.ndarray:
     flags = columns.get("compliance")
     if flags is None:
@@ -218,6 +225,7 @@ class TrELAnalyzer(StreamingAnalyzer):
         self._per_trace: list[tuple[str, AnalysisResult]] = []
 
     def ingest(self, data: Mapping[str, Any]) -> None:
+        data = _drive_from_voltage(data)
         # A CSV holds one trace as columns; a run file holds traces as rows of arrays.
         if np.asarray(data["el"]).ndim == 1:
             data = {k: np.asarray(v)[np.newaxis, ...] for k, v in data.items()}
@@ -253,7 +261,7 @@ class TrELAnalyzer(StreamingAnalyzer):
 class ACAnalyzer(StreamingAnalyzer):
     name = "ac_drive"
     stream = "captures"
-    required_columns = ("time", "el", "drive")
+    required_columns = ("time", "el", "drive|voltage")
 
     def unit_complete(self, data: Mapping[str, Any]) -> bool:
         return True
@@ -263,6 +271,7 @@ class ACAnalyzer(StreamingAnalyzer):
         self._per_capture: list[tuple[str, AnalysisResult]] = []
 
     def ingest(self, data: Mapping[str, Any]) -> None:
+        data = _drive_from_voltage(data)
         if np.asarray(data["el"]).ndim == 1:
             data = {k: np.asarray(v)[np.newaxis, ...] for k, v in data.items()}
         super().ingest(data)

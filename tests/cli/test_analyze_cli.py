@@ -79,3 +79,26 @@ def test_a_run_file_is_analysed_with_its_stored_parameters(tmp_path, capsys):
     # The default simulated device: N_t = 1e16 cm⁻³, μ = 0.02 cm²/Vs.
     assert stored["results"]["trap_density"]["value"] == pytest.approx(1e22, rel=0.2)
     assert stored["results"]["mobility"]["value"] == pytest.approx(2e-6, rel=0.2)
+
+
+def test_a_trel_csv_with_the_issues_headers(tmp_path, capsys):
+    """`Time (s),Voltage (V),EL (a.u.)`: the voltage column is the drive, EL has no unit."""
+    t = np.linspace(-2e-6, 18e-6, 20001)
+    drive = np.where((t >= 0) & (t < 5e-6), 4.0, 0.0)
+    tau_rise, onset, tau_decay = 70e-9, 100e-9, 1e-6
+    el = np.where((t > onset) & (t < 5e-6), 1 - np.exp(-(t - onset) / tau_rise), 0.0)
+    el = np.where(t >= 5e-6, np.exp(-(t - 5e-6) / tau_decay), el)
+    el = el + 0.002 * np.random.default_rng(0).standard_normal(t.size)
+    path = tmp_path / "trel.csv"
+    with path.open("w") as handle:
+        handle.write("Time (s),Voltage (V),EL (a.u.)\n")
+        for row in zip(t, drive, el, strict=True):
+            handle.write(",".join(repr(float(x)) for x in row) + "\n")
+    assert main(["analyze", str(path), "--procedure", "trel", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    # Truth from the curve's definition: 5 % onset and 10-90 % rise of 1 - exp(-t/τ).
+    assert results["delay_time"]["value"] == pytest.approx(onset + tau_rise * np.log(1 / 0.95),
+                                                           rel=0.1)
+    assert results["rise_time"]["value"] == pytest.approx(tau_rise * np.log(9), rel=0.1)
+    assert results["decay_time"]["value"] == pytest.approx(tau_decay, rel=0.1)
+    assert results["plateau"]["unit"] == ""
