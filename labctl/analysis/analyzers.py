@@ -182,9 +182,51 @@ class JVLAnalyzer(StreamingAnalyzer):
 class DCDriveAnalyzer(StreamingAnalyzer):
     name = "dc_drive"
     stream = "stress"
+    extra_streams = ("spectra",)
     required_columns = ("time", "luminance|photocurrent")
 
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.spectra = Columns()  # features of the EL spectra, one row per spectrum
+
+    def update(self, stream: str, data: Mapping[str, Any]) -> AnalysisResult | None:
+        if stream == "spectra":
+            # Features once per spectrum, as it arrives; the summary waits for the next update.
+            found = spectrum_features(np.asarray(data["wavelength"])[0],
+                                      np.asarray(data["intensity"]))
+            self.spectra.extend({"time": np.asarray(data["time"], dtype=float),
+                                 **{k: found[k] for k in ("peak_wavelength", "fwhm",
+                                                          "second_peak_relative_height")}})
+            return None
+        return super().update(stream, data)
+
     def analyze(self, *, final: bool) -> AnalysisResult:
+        result = self._lifetime()
+        if len(self.spectra) >= 2:
+            self._spectral_drift(result)
+        return result
+
+    def _spectral_drift(self, result: AnalysisResult) -> None:
+        """EL peak drift and the growth of a second (segregated, red) peak under stress."""
+        peak = self.spectra["peak_wavelength"]
+        valid = np.flatnonzero(np.isfinite(peak))
+        if len(valid) < 2:
+            result.add_missing("peak_shift", "m", "no EL spectrum rose above its noise")
+            return
+        first, last = valid[0], valid[-1]
+        result.add("peak_wavelength_initial", float(peak[first]), "m", "first EL spectrum")
+        result.add("peak_shift", float(peak[last] - peak[first]), "m",
+                   "last minus first EL peak; > 0 is a red shift (halide segregation)")
+        fwhm = self.spectra["fwhm"]
+        if np.isfinite(fwhm[first]) and np.isfinite(fwhm[last]):
+            result.add("fwhm_change", float(fwhm[last] - fwhm[first]), "m",
+                       "last minus first EL width")
+        second = self.spectra["second_peak_relative_height"]
+        if np.isfinite(second[last]) and second[last] > 0:
+            result.add("second_peak_relative_height", float(second[last]), "",
+                       "a second EL peak in the last spectrum, relative to the main one")
+
+    def _lifetime(self) -> AnalysisResult:
         luminance = self.columns.get("luminance")
         light, unit = (luminance, "cd/m**2") if luminance is not None else (
             self.columns.get("photocurrent"), "A")

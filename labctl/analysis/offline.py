@@ -52,10 +52,12 @@ def load_and_analyze(
                 raise LabctlError(f"{path}: no '{cls.stream}' data for the {name} analysis")
             data = run.read(cls.stream)
             units = run.columns(cls.stream)
+            extra = {name: run.read(name) for name in cls.extra_streams
+                     if name in run.streams()}
             status = run.status
             if status != "completed":
                 reason = f" ({run.error})" if run.error else ""
-        analysed = _run(name, cls, {**stored, **overrides}, data, path, units, status)
+        analysed = _run(name, cls, {**stored, **overrides}, data, path, units, status, extra)
         if status != "completed":
             analysed.result.warn(f"the run did not complete: {status}{reason}")
         return analysed
@@ -88,7 +90,8 @@ def load_and_analyze(
 
 def _run(name: str, cls: type[StreamingAnalyzer], settings: Mapping[str, Any],
          data: Mapping[str, Any], path: Path, units: Mapping[str, str],
-         status: str | None = None) -> Analysed:
+         status: str | None = None,
+         extra: Mapping[str, Mapping[str, Any]] | None = None) -> Analysed:
     unknown = sorted(set(settings) - {p.name for p in cls.settings})
     if unknown:
         raise ParameterError(
@@ -97,6 +100,9 @@ def _run(name: str, cls: type[StreamingAnalyzer], settings: Mapping[str, Any],
         )
     analyzer = cls(**settings)
     analyzer.units = dict(units)
+    for stream, columns in (extra or {}).items():
+        if columns and len(next(iter(columns.values()))):
+            analyzer.update(stream, columns)
     if data and len(next(iter(data.values()))):
         analyzer.update(cls.stream, data)
     return Analysed(name, analyzer.finish(), analyzer, status)

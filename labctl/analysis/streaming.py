@@ -71,6 +71,8 @@ class StreamingAnalyzer:
     name: ClassVar[str]
     #: the stream of the procedure's run file this analyzer reads
     stream: ClassVar[str]
+    #: further streams it reads when present (spectra beside a lifetime record)
+    extra_streams: ClassVar[tuple[str, ...]] = ()
     #: parameters the analysis needs besides the data (thickness, area, ...)
     settings: ClassVar[ParameterSet] = ParameterSet([])
     #: columns a CSV must provide (alternatives separated by "|")

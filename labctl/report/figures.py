@@ -184,6 +184,9 @@ def dc_drive(fig: Any, result: AnalysisResult, data: Columns, settings: dict[str
     overshoot = result.value("overshoot_ratio")
     if overshoot is not None:
         lines.append(f"overshoot_ratio = {overshoot:.3g}")
+    shift = result.value("peak_shift")
+    if shift is not None:
+        lines.append(f"EL peak shift = {shift * 1e9:+.3g} nm")
     _annotate(ax, "\n".join(lines))
 
 

@@ -125,3 +125,15 @@ def test_ac_drive_lock_in_matches_the_device_response(tmp_path):
     assert results["el_amplitude"] == pytest.approx(truth, rel=0.05)
     assert results["forward_reverse_ratio"] > 10  # reverse-bias EL is a small fraction
     assert data["frequency"][0] == 100.0
+
+
+def test_dc_drive_spectra_show_the_halide_segregation_of_the_device(tmp_path):
+    results, led, _ = run("dc_drive", BENCHES / "peled.yaml", tmp_path, duration="6 h",
+                          sample_interval="5 min", spectrum_interval="30 min")
+    truth = led.describe()
+    # The device's EL peak has moved by its segregation state; the analysis sees the move.
+    assert results["peak_wavelength_initial"] == pytest.approx(led.p.peak_wavelength, abs=0.5e-9)
+    moved = truth["peak_wavelength"] - led.p.peak_wavelength
+    assert moved > 1e-9
+    assert results["peak_shift"] == pytest.approx(moved, abs=0.5e-9)
+    assert results["second_peak_relative_height"] > 0
