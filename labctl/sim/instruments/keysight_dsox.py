@@ -220,30 +220,6 @@ class KeysightDSOXSim(ScopeSim):
         return f"{value:+d}"
 
     # ---------------------------------------------------------------- trigger
-    @command("TRIG:SOUR")
-    def _trigger_source(self, cmd: Command) -> None:
-        self.set_trigger_source(cmd)
-
-    @command("TRIG:SOUR?")
-    def _trigger_source_query(self, cmd: Command) -> str:
-        return self.source_reply(self.trigger_source)
-
-    @command("TRIG:LEV")
-    def _trigger_level(self, cmd: Command) -> None:
-        self.set_trigger_level(cmd)
-
-    @command("TRIG:LEV?")
-    def _trigger_level_query(self, cmd: Command) -> str:
-        return self._number(self.trigger_level())
-
-    @command("TRIG:SLOP")
-    def _trigger_slope(self, cmd: Command) -> None:
-        self.set_trigger_slope(cmd)
-
-    @command("TRIG:SLOP?")
-    def _trigger_slope_query(self, cmd: Command) -> str:
-        return self.trigger_slope
-
     # --------------------------------------------------------------- waveform
     @command("WAV:SOUR")
     def _waveform_source(self, cmd: Command) -> None:

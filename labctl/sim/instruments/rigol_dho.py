@@ -240,30 +240,6 @@ class RigolDHOSim(ScopeSim):
     def _force(self, cmd: Command) -> None:
         self.force_trigger()
 
-    @command("TRIG:EDGE:SOUR")
-    def _trigger_source(self, cmd: Command) -> None:
-        self.set_trigger_source(cmd)
-
-    @command("TRIG:EDGE:SOUR?")
-    def _trigger_source_query(self, cmd: Command) -> str:
-        return self.source_reply(self.trigger_source)
-
-    @command("TRIG:EDGE:LEV")
-    def _trigger_level(self, cmd: Command) -> None:
-        self.set_trigger_level(cmd)
-
-    @command("TRIG:EDGE:LEV?")
-    def _trigger_level_query(self, cmd: Command) -> str:
-        return self._number(self.trigger_level())
-
-    @command("TRIG:EDGE:SLOP")
-    def _trigger_slope(self, cmd: Command) -> None:
-        self.set_trigger_slope(cmd)
-
-    @command("TRIG:EDGE:SLOP?")
-    def _trigger_slope_query(self, cmd: Command) -> str:
-        return self.trigger_slope
-
     @command("TRIG:STAT?")
     def _trigger_status(self, cmd: Command) -> str:
         acq = self.acquiring

@@ -611,6 +611,31 @@ class ScopeSim(SimInstrument):
         return self.sweep
 
     # -- trigger settings, for the vendor's headers ------------------------------------
+    # Edge trigger: the Keysight's ``:TRIGger[:EDGE]:...`` and the Rigol's ``:TRIGger:EDGE:...``.
+    @command("TRIG:SOUR", "TRIG:EDGE:SOUR")
+    def _trigger_source(self, cmd: Command) -> None:
+        self.set_trigger_source(cmd)
+
+    @command("TRIG:SOUR?", "TRIG:EDGE:SOUR?")
+    def _trigger_source_query(self, cmd: Command) -> str:
+        return self.source_reply(self.trigger_source)
+
+    @command("TRIG:LEV", "TRIG:EDGE:LEV")
+    def _trigger_level(self, cmd: Command) -> None:
+        self.set_trigger_level(cmd)
+
+    @command("TRIG:LEV?", "TRIG:EDGE:LEV?")
+    def _trigger_level_query(self, cmd: Command) -> str:
+        return self._number(self.trigger_level())
+
+    @command("TRIG:SLOP", "TRIG:EDGE:SLOP")
+    def _trigger_slope(self, cmd: Command) -> None:
+        self.set_trigger_slope(cmd)
+
+    @command("TRIG:SLOP?", "TRIG:EDGE:SLOP?")
+    def _trigger_slope_query(self, cmd: Command) -> str:
+        return self.trigger_slope
+
     def set_trigger_source(self, cmd: Command) -> None:
         source = self.parse_source(cmd.arg())
         if source is not None:
